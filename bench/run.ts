@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: runs every side-by-side benchmark in turn, each in its own process so one cannot warm or
+ * starve the next. Pass names to pick some: `npm run bench -- scope engine`.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const all = ['codegen', 'engine', 'scope']
+const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const names = picked.length > 0 ? picked : all
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'))
+const here = import.meta.dirname
+let failed = 0
+for (const name of names) {
+  const file = resolve(here, `${name}.ts`)
+  if (!existsSync(file)) {
+    console.error(`bench: no benchmark named "${name}" (known: ${all.join(', ')})`)
+    failed++
+    continue
+  }
+  console.log(`\n=== bench/${name}.ts`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...passThrough], { stdio: 'inherit' })
+  if (r.status !== 0) failed++
+}
+process.exit(failed > 0 ? 1 : 0)

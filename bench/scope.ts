@@ -1,0 +1,219 @@
+/**
+ * bench/scope: BEGIN; SELECT by primary key; UPDATE by primary key; COMMIT — at concurrency 1 and 16, raw driver
+ * vs Kysely `transaction().execute()` vs `db.scope`, on PostgreSQL (synchronous_commit on and off, set per session
+ * for every contender alike) and on MariaDB through mysql2. Contenders alternate within each round; the table shows
+ * the median transactions per second over the rounds and the ratio to the raw driver.
+ *
+ * A fourth contender runs the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost.
+ *
+ * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…)
+ */
+import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely'
+import mysql from 'mysql2'
+import pg from 'pg'
+import { defineDb, type Db } from '../src/index.js'
+
+interface DB {
+  bench_accounts: { id: number; balance: number }
+}
+
+const PG_URL = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const MYSQL_URL = process.env.DBSCOPE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const SECONDS = Number(process.env.SECONDS ?? 1.5)
+const ROWS = 1_000
+const POOL = 16
+
+type Tx = () => Promise<void>
+interface Contender {
+  readonly name: string
+  /** One transaction of the workload on a random row. */
+  readonly run: Tx
+  close(): Promise<void>
+}
+
+const randomId = () => 1 + Math.floor(Math.random() * ROWS)
+
+function withDatabase(url: string, db: string, params = ''): string {
+  const u = new URL(url)
+  u.pathname = `/${db}`
+  return u.toString() + params
+}
+
+async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
+  const rows = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 0)`).join(',')
+  if (kind === 'pg') {
+    const admin = new pg.Client({ connectionString: PG_URL })
+    await admin.connect()
+    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'dbscope_bench'`)
+    if (exists.rowCount === 0) await admin.query('CREATE DATABASE dbscope_bench')
+    await admin.end()
+    const url = withDatabase(PG_URL, 'dbscope_bench')
+    const c = new pg.Client({ connectionString: url })
+    await c.connect()
+    await c.query('DROP TABLE IF EXISTS bench_accounts')
+    await c.query('CREATE TABLE bench_accounts (id int PRIMARY KEY, balance int NOT NULL)')
+    await c.query(`INSERT INTO bench_accounts (id, balance) VALUES ${rows}`)
+    await c.query('VACUUM ANALYZE bench_accounts')
+    await c.end()
+    return url
+  }
+  const c = mysql.createConnection({ uri: MYSQL_URL }).promise()
+  await c.query('CREATE DATABASE IF NOT EXISTS dbscope_bench')
+  await c.query('DROP TABLE IF EXISTS dbscope_bench.bench_accounts')
+  await c.query('CREATE TABLE dbscope_bench.bench_accounts (id int PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB')
+  await c.query(`INSERT INTO dbscope_bench.bench_accounts (id, balance) VALUES ${rows}`)
+  await c.end()
+  return withDatabase(MYSQL_URL, 'dbscope_bench')
+}
+
+function rawPg(url: string): Contender {
+  const pool = new pg.Pool({ connectionString: url, max: POOL })
+  return {
+    name: 'raw pg.Pool',
+    async run() {
+      const c = await pool.connect()
+      try {
+        const id = randomId()
+        await c.query('BEGIN')
+        await c.query('SELECT balance FROM bench_accounts WHERE id = $1', [id])
+        await c.query('UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1', [id])
+        await c.query('COMMIT')
+      } finally {
+        c.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}
+
+function rawMysql(url: string): Contender {
+  const pool = mysql.createPool({ uri: url, connectionLimit: POOL }).promise()
+  return {
+    name: 'raw mysql2 pool',
+    async run() {
+      const c = await pool.getConnection()
+      try {
+        const id = randomId()
+        await c.query('START TRANSACTION')
+        await c.query('SELECT balance FROM bench_accounts WHERE id = ?', [id])
+        await c.query('UPDATE bench_accounts SET balance = balance + 1 WHERE id = ?', [id])
+        await c.query('COMMIT')
+      } finally {
+        c.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}
+
+function workload(tx: Kysely<DB>): Promise<unknown> {
+  const id = randomId()
+  return tx
+    .selectFrom('bench_accounts')
+    .select('balance')
+    .where('id', '=', id)
+    .executeTakeFirst()
+    .then(() => tx.updateTable('bench_accounts').set((eb) => ({ balance: eb('balance', '+', 1) })).where('id', '=', id).execute())
+}
+
+function kysely(kind: 'pg' | 'mysql', url: string): Contender {
+  const dialect =
+    kind === 'pg'
+      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: POOL }) })
+      : new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: POOL }) })
+  const k = new Kysely<DB>({ dialect })
+  return {
+    name: 'Kysely transaction()',
+    async run() {
+      await k.transaction().execute((trx) => workload(trx))
+    },
+    close: () => k.destroy(),
+  }
+}
+
+/** The same statements as the raw contenders, through `sql` on the scope's tx: the scope's cost without the builders'. */
+function rawSqlWorkload(tx: Kysely<DB>): Promise<unknown> {
+  const id = randomId()
+  return sql`SELECT balance FROM bench_accounts WHERE id = ${id}`
+    .execute(tx)
+    .then(() => sql`UPDATE bench_accounts SET balance = balance + 1 WHERE id = ${id}`.execute(tx))
+}
+
+function scope(url: string, statements: 'builders' | 'sql' = 'builders'): Contender {
+  const leakWarnMs = process.env.LEAK_WARN_MS === undefined ? undefined : Number(process.env.LEAK_WARN_MS)
+  const db: Db<DB> = defineDb<DB>({ url, pool: { max: POOL, ...(leakWarnMs === undefined ? {} : { leakWarnMs }) }, guard: { budget: 'off' } })
+  const run = statements === 'builders' ? workload : rawSqlWorkload
+  return {
+    name: statements === 'builders' ? 'db.scope' : 'db.scope + sql`…`',
+    async run() {
+      await db.scope((tx) => run(tx))
+    },
+    // Both scope contenders share one engine (same URL and options): the second dispose is a no-op.
+    close: () => db.dispose(),
+  }
+}
+
+interface Sample {
+  /** Transactions per second (wall clock). */
+  readonly tps: number
+  /** This process's CPU time per transaction, in µs: steadier than tx/s on a shared machine. */
+  readonly cpuUs: number
+}
+
+/** Runs `tx` from `concurrency` loops for `seconds`. */
+async function measure(run: Tx, concurrency: number, seconds: number): Promise<Sample> {
+  const until = performance.now() + seconds * 1_000
+  let done = 0
+  const loop = async () => {
+    while (performance.now() < until) {
+      await run()
+      done++
+    }
+  }
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, loop))
+  const used = process.cpuUsage(cpu)
+  return { tps: done / ((performance.now() - started) / 1_000), cpuUs: (used.user + used.system) / done }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+async function suite(title: string, contenders: Contender[]): Promise<void> {
+  for (const c of contenders) await measure(c.run, POOL, 0.5) // warm up: open the pools, JIT
+  for (const concurrency of [1, 16]) {
+    const results = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round so no contender always runs first or last.
+      const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!)
+      for (const c of order) results.get(c.name)!.push(await measure(c.run, concurrency, SECONDS))
+    }
+    const tps = (name: string) => median(results.get(name)!.map((r) => r.tps))
+    const raw = tps(contenders[0]!.name)
+    console.log(`\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio to raw, client CPU µs/tx)`)
+    for (const c of contenders) {
+      const m = tps(c.name)
+      const cpu = median(results.get(c.name)!.map((r) => r.cpuUs))
+      const all = results.get(c.name)!.map((x) => x.tps.toFixed(0)).join(' ')
+      console.log(`  ${c.name.padEnd(22)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× raw  ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
+    }
+  }
+  for (const c of contenders) await c.close()
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; one process for all contenders`)
+  const pgUrl = await prepare('pg')
+  await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), scope(pgUrl), scope(pgUrl, 'sql')])
+  const off = `${pgUrl}?options=${encodeURIComponent('-c synchronous_commit=off')}`
+  await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), scope(off), scope(off, 'sql')])
+  const myUrl = await prepare('mysql')
+  await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), scope(myUrl), scope(myUrl, 'sql')])
+}
+
+await main()

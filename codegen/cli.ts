@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+/**
+ * The `dbgen` command: reflect a database and write (or `--print`, or `--check`) `generated/db.ts` and
+ * `generated/metadata.ts`. Exit codes: 0 ok, 1 stale (`--check`), 2 usage, configuration or connection error.
+ *
+ * @example
+ * dbgen --url postgres://app@localhost/app --out generated
+ * dbgen --from-sql migrations/ --check
+ */
+import { readFileSync, realpathSync } from 'node:fs'
+import v8 from 'node:v8'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Command, CommanderError } from 'commander'
+import { resolveConfig, type DbgenConfig } from './config.js'
+import { unifiedDiff } from './diff.js'
+import { DbgenError } from './errors.js'
+import { generate, type GenerateResult } from './generate.js'
+import { registerInit } from './init.js'
+
+/** Where the CLI reads and writes; injectable so tests can run it in-process. */
+export interface CliIo {
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean }
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean }
+}
+
+interface Flags {
+  url?: string
+  out?: string
+  schema?: string[]
+  include?: string[]
+  exclude?: string[]
+  camelCase?: boolean
+  partitions?: boolean
+  print?: boolean
+  check?: boolean
+  fromSql?: string[]
+  config?: string
+}
+
+const FILES = ['db.ts', 'metadata.ts'] as const
+
+/** The package version, read from package.json next to the source or the build output. */
+function version(): string {
+  const here = fileURLToPath(import.meta.url)
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(here, up), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'dbscope' && pkg.version) return pkg.version
+    } catch {
+      // try the next location
+    }
+  }
+  return '0.0.0'
+}
+
+/**
+ * Builds the commander program. The root command generates; subcommands (e.g. a later `dbgen init`) can be added
+ * with `program.command(…)` before parsing.
+ */
+export function buildProgram(run: (flags: Flags) => Promise<number>, setExit: (code: number) => void, io: CliIo): Command {
+  const program = new Command('dbgen')
+  program
+    .description('Reflect a PostgreSQL or MySQL/MariaDB database (or SQL files, through PGlite) into Kysely types and runtime metadata.')
+    .version(version(), '-v, --version')
+    .option('--url <url>', 'database URL: postgres://, mysql:// or mariadb:// (default: $DATABASE_URL, also read from .env)')
+    .option('--out <dir>', 'output directory (default: generated)')
+    .option('--schema <names...>', 'schemas to reflect (default: public; MySQL reads only the URL database)')
+    .option('--include <globs...>', 'only relations matching these globs (name or schema.name)')
+    .option('--exclude <globs...>', 'skip relations matching these globs (name or schema.name)')
+    .option('--camel-case', 'camelCase keys, for Kysely CamelCasePlugin')
+    .option('--partitions', 'also emit partitions of partitioned tables')
+    .option('--print', 'write the generated files to stdout instead of the output directory')
+    .option('--check', 'exit 1 with a diff when the output directory is stale; write nothing')
+    .option('--from-sql <paths...>', 'apply these SQL files (directories: their *.sql, sorted) to an in-process PGlite and reflect that')
+    .option('--config <file>', 'config file (default: dbgen.config.json, .mjs or .js)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .action(async (flags: Flags) => setExit(await run(flags)))
+  program.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ dbgen                                        DATABASE_URL (or .env) → generated/',
+      '  $ dbgen --url postgres://app@localhost/app --schema public auth --camel-case',
+      '  $ dbgen --url mysql://root@localhost:3306/shop --out src/generated',
+      '  $ dbgen --check                                CI: exit 1 and a diff when generated/ is stale',
+      '  $ dbgen --from-sql migrations/ --check         the same check with no database server',
+      '  $ dbgen --print | less',
+      '  $ dbgen init packages/data --name @acme/data   scaffold a shared data package',
+      '',
+      'Exit codes: 0 ok, 1 --check found generated/ stale, 2 usage, config or connection error.',
+      'NO_COLOR (or output that is not a terminal) turns colour off.',
+      '',
+    ].join('\n'),
+  )
+  registerInit(program, io)
+  return program
+}
+
+/** Runs dbgen with `argv` (without node and script); resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0
+  const program = buildProgram((flags) => run(flags, io), (c) => (code = c), io)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2
+    }
+    io.stderr.write(`dbgen: ${(err as Error)?.message ?? String(err)}\n`)
+    return 2
+  }
+}
+
+/** Colour only for a terminal, and never with NO_COLOR set (https://no-color.org). */
+function colorFor(io: CliIo, stream: CliIo['stdout']): boolean {
+  return !io.env.NO_COLOR && stream.isTTY === true
+}
+
+async function run(flags: Flags, io: CliIo): Promise<number> {
+  const red = (s: string) => (colorFor(io, io.stderr) ? `\x1b[31m${s}\x1b[0m` : s)
+  try {
+    if (flags.url && flags.fromSql) {
+      throw new DbgenError('DBGEN_USAGE', 'Pass either --url or --from-sql, not both.')
+    }
+    const fromFlags: DbgenConfig = {
+      url: flags.url,
+      out: flags.out,
+      schemas: flags.schema,
+      include: flags.include,
+      exclude: flags.exclude,
+      camelCase: flags.camelCase,
+      partitions: flags.partitions,
+      fromSql: flags.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))),
+    }
+    const config = await resolveConfig(io.cwd, io.env, fromFlags, flags.config)
+    // Progress for a person at a terminal (a big schema or --from-sql takes seconds); logs and pipes stay clean.
+    const progress = io.stderr.isTTY === true && !io.env.CI
+    if (progress) io.stderr.write(`dbgen: reading ${config.fromSql ? 'SQL files through PGlite' : 'the database'}…\r`)
+    const result = await generate({ ...config, fromSql: config.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))), typeOptions: config.types })
+    if (progress) io.stderr.write('\x1b[2K')
+    for (const w of result.warnings) io.stderr.write(`dbgen: warning: ${w}\n`)
+    const outDir = config.out ?? 'generated'
+    const absOut = isAbsolute(outDir) ? outDir : join(io.cwd, outDir)
+    if (flags.print) {
+      for (const f of FILES) io.stdout.write(`// ${join(outDir, f)}\n${result.files[f]}\n`)
+      io.stderr.write(summary(result, 'printed', outDir) + '\n')
+      return 0
+    }
+    if (flags.check) return await check(result, absOut, outDir, io)
+    await mkdir(absOut, { recursive: true })
+    await Promise.all(FILES.map((f) => writeFile(join(absOut, f), result.files[f])))
+    io.stderr.write(summary(result, 'wrote', outDir) + '\n')
+    return 0
+  } catch (err) {
+    if (err instanceof DbgenError) {
+      io.stderr.write(red(`dbgen: ${err.message}`) + ` [${err.code}]\n`)
+      return 2
+    }
+    const e = err as Error
+    io.stderr.write(red(`dbgen: unexpected error: ${e?.message ?? String(err)}`) + '\n')
+    if (io.env.DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`)
+    return 2
+  }
+}
+
+async function check(result: GenerateResult, absOut: string, outDir: string, io: CliIo): Promise<number> {
+  let stale = 0
+  for (const f of FILES) {
+    const current = await readFile(join(absOut, f), 'utf8').catch(() => '')
+    const diff = unifiedDiff(current, result.files[f], { from: `${join(outDir, f)} (files)`, to: `${join(outDir, f)} (database)`, color: colorFor(io, io.stdout) })
+    if (diff) {
+      stale++
+      io.stdout.write(diff)
+    }
+  }
+  if (stale > 0) {
+    io.stderr.write(`dbgen --check: ${outDir}/ is stale (${stale} file${stale > 1 ? 's' : ''} differ). Run dbgen to regenerate.\n`)
+    return 1
+  }
+  io.stderr.write(summary(result, 'up to date:', outDir) + '\n')
+  return 0
+}
+
+function summary(r: GenerateResult, verb: string, outDir: string): string {
+  const kb = (s: string) => `${(Buffer.byteLength(s) / 1024).toFixed(1)} kB`
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
+  const s = r.stats
+  return (
+    `dbgen: ${plural(s.relations, 'relation')}, ${plural(s.columns, 'column')}, ${plural(s.enums, 'enum')} from ${r.source} ` +
+    `in ${Math.round(s.ms)} ms; ${verb} ${FILES.map((f) => `${join(outDir, f)} (${kb(r.files[f])})`).join(', ')}`
+  )
+}
+
+function processIo(): CliIo {
+  return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  // A short-lived process holding a whole schema: ask V8 to favour a small heap over GC throughput. Measured on a
+  // 22k-column schema: peak RSS ~125 MB → ~95 MB at the same speed. (A heuristics flag, read while running.)
+  v8.setFlagsFromString('--optimize-for-size')
+  // Also keep the young generation from growing to its maximum (1,000 MariaDB tables: ~102 → ~98 MB on top of that).
+  v8.setFlagsFromString('--semi-space-growth-factor=1')
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  })
+}

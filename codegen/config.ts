@@ -1,0 +1,133 @@
+/**
+ * dbgen's configuration, merged from four layers — flags > environment (incl. `.env`) > config file > the
+ * `"dbgen"` key in package.json. Config files are `dbgen.config.json`, `dbgen.config.mjs` or `dbgen.config.js`
+ * (JS loaded with a dynamic import; there is no TypeScript compiler at run time).
+ *
+ * @example
+ * // dbgen.config.json
+ * { "schemas": ["public", "auth"], "camelCase": true, "types": { "bigint": "bigint" },
+ *   "overrides": { "types": { "money": { "type": "Money", "import": { "from": "./money.js", "name": "Money" } } } } }
+ */
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { TypeOptions } from '../src/type-options.js'
+import type { EmitOptions } from './emit/types.js'
+import { DbgenError } from './errors.js'
+
+/** Everything dbgen can be told, in any layer. */
+export interface DbgenConfig {
+  readonly url?: string
+  /** Output directory (default `generated`). */
+  readonly out?: string
+  readonly schemas?: readonly string[]
+  readonly defaultSchema?: string
+  readonly include?: readonly string[]
+  readonly exclude?: readonly string[]
+  readonly camelCase?: boolean
+  readonly partitions?: boolean
+  readonly fromSql?: readonly string[]
+  readonly types?: TypeOptions
+  readonly overrides?: EmitOptions['overrides']
+}
+
+const CONFIG_FILES = ['dbgen.config.json', 'dbgen.config.mjs', 'dbgen.config.js']
+const KEYS: readonly (keyof DbgenConfig)[] = ['url', 'out', 'schemas', 'defaultSchema', 'include', 'exclude', 'camelCase', 'partitions', 'fromSql', 'types', 'overrides']
+
+/** Parses `.env` text: `KEY=value`, optional `export `, quotes, `#` comments. No interpolation. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(raw)
+    if (!m) continue
+    let value = (m[2] ?? '').trim()
+    const q = value[0]
+    if ((q === '"' || q === "'") && value.lastIndexOf(q) > 0) {
+      value = value.slice(1, value.lastIndexOf(q))
+      if (q === '"') value = value.replace(/\\n/g, '\n')
+    } else value = value.replace(/\s+#.*$/, '')
+    out[m[1] as string] = value
+  }
+  return out
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined
+    throw e
+  })
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new DbgenError('DBGEN_CONFIG', `${path} is not valid JSON: ${(err as Error).message}.`)
+  }
+}
+
+/** Keeps only known keys and checks their shapes, naming the file in the message. */
+export function validateConfig(value: unknown, where: string): DbgenConfig {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) throw new DbgenError('DBGEN_CONFIG', `${where}: expected an object.`)
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (!KEYS.includes(k as keyof DbgenConfig)) {
+      throw new DbgenError('DBGEN_CONFIG', `${where}: unknown key ${JSON.stringify(k)}. Known keys: ${KEYS.join(', ')}.`)
+    }
+    const isList = ['schemas', 'include', 'exclude', 'fromSql'].includes(k)
+    if (isList && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be an array of strings.`)
+    }
+    if (['camelCase', 'partitions'].includes(k) && typeof v !== 'boolean') throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be true or false.`)
+    if (['url', 'out', 'defaultSchema'].includes(k) && typeof v !== 'string') throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be a string.`)
+    out[k] = v
+  }
+  return out as DbgenConfig
+}
+
+/** Loads the config file: `explicit` if given, else the first of dbgen.config.{json,mjs,js} in `cwd`. */
+export async function loadConfigFile(cwd: string, explicit?: string): Promise<DbgenConfig> {
+  const candidates = explicit ? [isAbsolute(explicit) ? explicit : join(cwd, explicit)] : CONFIG_FILES.map((f) => join(cwd, f))
+  for (const path of candidates) {
+    if (path.endsWith('.json')) {
+      const json = await readJson(path)
+      if (json !== undefined) return validateConfig(json, path)
+    } else {
+      const exists = await readFile(path).then(() => true, () => false)
+      if (!exists) continue
+      const mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+      return validateConfig(mod.default, path)
+    }
+    if (explicit) throw new DbgenError('DBGEN_CONFIG', `Config file ${path} not found.`)
+  }
+  return {}
+}
+
+/** The environment layer: `DATABASE_URL` from the process environment, else from `.env` in `cwd`. */
+export async function envConfig(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<DbgenConfig> {
+  const dotenv = parseDotenv(await readFile(join(cwd, '.env'), 'utf8').catch(() => ''))
+  const url = env.DATABASE_URL || dotenv.DATABASE_URL
+  return url ? { url } : {}
+}
+
+/**
+ * Merges layers, later ones winning key by key (`undefined` never overrides). `url` and `fromSql` are one choice:
+ * a layer that sets either replaces both.
+ */
+export function mergeConfig(...layers: DbgenConfig[]): DbgenConfig {
+  const out: Record<string, unknown> = {}
+  for (const layer of layers) {
+    if (layer.url !== undefined || layer.fromSql !== undefined) {
+      delete out.url
+      delete out.fromSql
+    }
+    for (const [k, v] of Object.entries(layer)) if (v !== undefined) out[k] = v
+  }
+  return out as DbgenConfig
+}
+
+/** All four layers, merged: package.json < config file < env < flags. */
+export async function resolveConfig(cwd: string, env: Readonly<Record<string, string | undefined>>, flags: DbgenConfig, configPath?: string): Promise<DbgenConfig> {
+  const pkg = (await readJson(join(cwd, 'package.json'))) as { dbgen?: unknown } | undefined
+  const [file, fromEnv] = await Promise.all([loadConfigFile(cwd, configPath), envConfig(cwd, env)])
+  return mergeConfig(validateConfig(pkg?.dbgen, 'package.json "dbgen"'), file, fromEnv, flags)
+}

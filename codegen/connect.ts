@@ -1,0 +1,168 @@
+/**
+ * Opens the database dbgen reflects: a server by URL (drivers imported lazily: `pg` for postgres URLs, `mysql2`
+ * for mysql/mariadb URLs), or an in-process PGlite built from SQL files (`--from-sql`, PGlite imported only then).
+ * Connection failures become {@link DbgenError}s with the password redacted.
+ *
+ * @example
+ * const source = await openSource({ url: 'postgres://app@localhost/app' })
+ * try { await reflectPostgres(source.executor) } finally { await source.close() }
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { DbgenError, redactUrl } from './errors.js'
+import type { Dialect } from './model.js'
+import type { SqlExecutor } from './reflect/executor.js'
+
+/** An open database to reflect. */
+export interface Source {
+  readonly executor: SqlExecutor
+  readonly dialect: Dialect
+  /** What to call it in messages (URL with the password redacted, or the SQL files). */
+  readonly label: string
+  close(): Promise<void>
+}
+
+/** Where to reflect from: exactly one of `url` and `fromSql`. */
+export interface SourceOptions {
+  readonly url?: string
+  readonly fromSql?: readonly string[]
+}
+
+/** Opens the source and checks that it answers. */
+export async function openSource(o: SourceOptions): Promise<Source> {
+  if (o.fromSql && o.fromSql.length > 0) return openPglite(o.fromSql)
+  if (!o.url) {
+    throw new DbgenError('DBGEN_NO_URL', 'No database to read. Pass --url, set DATABASE_URL (or put it in .env), or use --from-sql <files>.')
+  }
+  const scheme = /^([a-z0-9+.-]+):/i.exec(o.url)?.[1]?.toLowerCase()
+  if (scheme === 'postgres' || scheme === 'postgresql') return openPostgres(o.url)
+  if (scheme === 'mysql' || scheme === 'mariadb') return openMysql(o.url)
+  throw new DbgenError('DBGEN_USAGE', `Unsupported database URL ${redactUrl(o.url)}: expected postgres://, postgresql://, mysql:// or mariadb://.`)
+}
+
+/**
+ * Imports pg without loading undici. On Node 20 (no `navigator`) pg probes for Cloudflare Workers by constructing a
+ * fetch `Response`, which loads undici: ~5 MB RSS and ~20 ms for nothing. A `navigator` stub during the import
+ * makes that probe answer "no" directly.
+ */
+async function importPg(): Promise<typeof import('pg').default> {
+  const g = globalThis as { navigator?: unknown }
+  const stub = g.navigator === undefined
+  if (stub) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'Node.js' }, configurable: true, writable: true })
+  try {
+    return (await import('pg')).default
+  } finally {
+    if (stub) delete g.navigator
+  }
+}
+
+async function openPostgres(url: string): Promise<Source> {
+  const pg = await importPg()
+  const label = redactUrl(url)
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 10_000 })
+  pool.on('error', () => undefined)
+  // No separate connection check: the catalog queries open the pool's connections in parallel, and the first
+  // failure is reported as a connection error.
+  const executor: SqlExecutor = {
+    async query(text, params) {
+      try {
+        return (await pool.query(text, [...params])).rows
+      } catch (err) {
+        throw isConnectionFailure(err) ? connectError(err, label) : new DbgenError('DBGEN_QUERY', `A catalog query failed on ${label}: ${(err as Error).message}.`, { cause: err })
+      }
+    },
+  }
+  return { executor, dialect: 'postgres', label, close: () => pool.end() }
+}
+
+/** MySQL/MariaDB through mysql2 (imported only for these URLs); `mariadb://` is read as `mysql://`. */
+async function openMysql(url: string): Promise<Source> {
+  const { default: mysql } = await import('mysql2')
+  const label = redactUrl(url)
+  let pool: ReturnType<typeof mysql.createPool>
+  try {
+    pool = mysql.createPool({ uri: url.replace(/^mariadb:/i, 'mysql:'), connectionLimit: MYSQL_POOL_SIZE, connectTimeout: 10_000 })
+  } catch (err) {
+    throw connectError(err, label)
+  }
+  pool.on('connection', (c) => c.on('error', () => undefined))
+  const end = () => new Promise<void>((resolve) => pool.end(() => resolve()))
+  try {
+    await new Promise<void>((resolve, reject) =>
+      pool.getConnection((err, conn) => {
+        if (err) return reject(err)
+        conn.release()
+        resolve()
+      }),
+    )
+  } catch (err) {
+    await end()
+    throw connectError(err, label)
+  }
+  const executor: SqlExecutor = {
+    query: <R>(text: string, params: readonly unknown[]) =>
+      new Promise<R[]>((resolve, reject) => pool.query(text, [...params], (err, rows) => (err ? reject(err) : resolve(rows as R[])))),
+  }
+  return { executor, dialect: 'mysql', label, close: end }
+}
+
+/** MySQL's information_schema queries run in parallel over this many connections. */
+const MYSQL_POOL_SIZE = Number(process.env.DBGEN_MYSQL_POOL_SIZE ?? 2)
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', '28P01', '28000', '3D000', '53300', '57P03'])
+
+function isConnectionFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null
+  return CONNECTION_CODES.has(e?.code ?? '') || /connect|Connection terminated/i.test(e?.message ?? '')
+}
+
+/** Catalog queries run in parallel over this many connections (the columns query dominates; the rest fit beside it). */
+const POOL_SIZE = Number(process.env.DBGEN_POOL_SIZE ?? 4)
+
+/** Maps a driver error to a readable DbgenError (never including the password). */
+export function connectError(err: unknown, label: string): DbgenError {
+  const e = err as { code?: string; message?: string }
+  const why = String(e?.message ?? err)
+  if (e?.code === '28P01' || e?.code === '28000' || e?.code === 'ER_ACCESS_DENIED_ERROR') {
+    return new DbgenError('DBGEN_AUTH', `Authentication failed for ${label}: ${why}. Check the user and password in the URL.`, { cause: err })
+  }
+  if (e?.code === '3D000' || e?.code === 'ER_BAD_DB_ERROR') {
+    return new DbgenError('DBGEN_CONNECT', `Database does not exist at ${label}: ${why}. Create it or fix the URL.`, { cause: err })
+  }
+  return new DbgenError('DBGEN_CONNECT', `Cannot connect to ${label}: ${why || e?.code || 'unknown error'}. Is the server running and the URL right?`, { cause: err })
+}
+
+/** Expands directories to their `*.sql` files (sorted); files given directly keep their order. */
+export async function sqlFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const p of paths) {
+    const s = await stat(p).catch(() => null)
+    if (!s) throw new DbgenError('DBGEN_FROM_SQL', `--from-sql: ${p} does not exist.`)
+    if (s.isDirectory()) {
+      const names = (await readdir(p)).filter((n) => n.endsWith('.sql')).sort()
+      out.push(...names.map((n) => join(p, n)))
+    } else out.push(p)
+  }
+  if (out.length === 0) throw new DbgenError('DBGEN_FROM_SQL', `--from-sql: no .sql files in ${paths.join(', ')}.`)
+  return out
+}
+
+async function openPglite(paths: readonly string[]): Promise<Source> {
+  const files = await sqlFiles(paths)
+  const { PGlite } = await import('@electric-sql/pglite')
+  const pglite = new PGlite()
+  for (const file of files) {
+    const text = await readFile(file, 'utf8')
+    try {
+      await pglite.exec(text)
+    } catch (err) {
+      await pglite.close().catch(() => undefined)
+      const e = err as { message?: string; position?: string | number }
+      const pos = Number(e.position)
+      const line = Number.isFinite(pos) && pos > 0 ? `:${text.slice(0, pos - 1).split('\n').length}` : ''
+      throw new DbgenError('DBGEN_FROM_SQL', `${file}${line}: ${e.message ?? String(err)}. Fix the SQL and run dbgen again.`, { cause: err })
+    }
+  }
+  const executor: SqlExecutor = { query: async <R>(text: string, params: readonly unknown[]) => (await pglite.query<R>(text, [...params])).rows }
+  return { executor, dialect: 'postgres', label: files.map((f) => relative(process.cwd(), f) || f).join(', '), close: () => pglite.close() }
+}

@@ -1,0 +1,292 @@
+/**
+ * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
+ */
+import type { PGliteInstance } from './dialects/pglite.js'
+import type { TypeOptions } from './type-options.js'
+import { resolveTypeOptions } from './type-options.js'
+import { ConfigError, redactUrl } from './errors.js'
+import type { DialectName } from './dialects/dialect.js'
+import type { PoolOptions } from './pool.js'
+import { pgArrayLookups, type PgArrayLookup } from '../codegen/type-map.js'
+import { firstHostUrl, parseHostList } from './multi-host.js'
+
+/**
+ * Pool options, mapped onto every dialect the same way.
+ *
+ * @example
+ * defineDb({ url, pool: { max: 10, acquireTimeoutMs: 5_000, maxLifetimeMs: 30 * 60_000, statementTimeoutMs: 15_000 } })
+ */
+export interface PoolConfig {
+  /** Most connections this process opens (default 10). The guard may clamp it to the server's budget. */
+  readonly max?: number
+  /** Connections kept open when idle (default 0). */
+  readonly min?: number
+  /** How long a query waits for a free connection before a PoolTimeoutError (default 10 000 ms; 0 = forever). */
+  readonly acquireTimeoutMs?: number
+  /** Idle connections above `min` close after this long (default 30 000 ms; 0 = never). */
+  readonly idleTimeoutMs?: number
+  /** Connections are recycled after this age (default 0 = never). */
+  readonly maxLifetimeMs?: number
+  /** Ping an idle connection before handing it out (default false). */
+  readonly prePing?: boolean
+  /** How long opening a connection may take (default 10 000 ms). */
+  readonly connectTimeoutMs?: number
+  /**
+   * Server-side statement timeout, set on connect: PostgreSQL statement_timeout, MariaDB max_statement_time,
+   * MySQL max_execution_time (which MySQL applies to SELECT only).
+   */
+  readonly statementTimeoutMs?: number
+  /** Server-side idle-in-transaction timeout, set on connect (PostgreSQL; MariaDB's idle_transaction_timeout, rounded up to seconds; MySQL has none: a ConfigError). */
+  readonly idleInTransactionTimeoutMs?: number
+  /** A checkout held longer than this is reported once with the stack that took it (default 30 000; 0 = off). */
+  readonly leakWarnMs?: number
+}
+
+/**
+ * The pool-per-process guard.
+ *
+ * @example
+ * // 8 cluster workers share the server: fit each pool into its share of max_connections.
+ * defineDb({ url, pool: { max: 20 }, guard: { budget: 'clamp', workers: 8 } })
+ */
+export interface GuardConfig {
+  /** Using an engine from another process/thread, or after dispose(): `'throw'` (default) or `'recreate'`. */
+  readonly owner?: 'throw' | 'recreate'
+  /** When max × workers would exceed the server's connection budget: `'warn'` (default), `'clamp'`, `'throw'` or `'off'`. */
+  readonly budget?: 'warn' | 'clamp' | 'throw' | 'off'
+  /** How many processes share the budget (default: DBSCOPE_WORKERS, else the CPU count in a cluster worker, else 1). */
+  readonly workers?: number
+  /** Connections left free for admin tools and migrations (default 3). */
+  readonly reserve?: number
+  /** A query through `db.kysely` inside an active scope of the same db: `'warn'` (default), `'throw'` or `'off'`. */
+  readonly foreignQuery?: 'warn' | 'throw' | 'off'
+}
+
+/** Where warnings go. Messages never contain a password. */
+export interface Logger {
+  warn(message: string): void
+}
+
+/** The parts of the generated `metadata` the runtime reads. */
+export type MetadataInput = {
+  readonly dialect?: string
+  readonly typeOptions?: TypeOptions
+  readonly camelCase?: boolean
+} & Partial<Parameters<typeof pgArrayLookups>[0]>
+
+/** What `defineDb` accepts. */
+export interface DbConfig {
+  /**
+   * `postgres://…`, `mysql://…` (or `mariadb://…`), or `pglite://memory` / `pglite:///path/to/dir` for embedded
+   * PostgreSQL. Defaults to `DATABASE_URL`.
+   */
+  readonly url?: string | undefined
+  /** An embedded PGlite instance (or a factory) instead of a URL. */
+  readonly pglite?: PGliteInstance | (() => PGliteInstance | Promise<PGliteInstance>)
+  /** Pool options, or `false` for a connection per scope (SQLAlchemy's NullPool). */
+  readonly pool?: PoolConfig | false
+  /** The generated metadata module: supplies typeOptions and camelCase so runtime values match generated types. */
+  readonly metadata?: MetadataInput | undefined
+  /** Value types; defaults to metadata.typeOptions, then to the defaults. */
+  readonly types?: TypeOptions
+  /** Use Kysely's CamelCasePlugin (defaults to metadata.camelCase). */
+  readonly camelCase?: boolean
+  /** Tags every connection (`application_name` / connect attributes); default `dbscope`. */
+  readonly applicationName?: string
+  readonly guard?: GuardConfig
+  /**
+   * Behind a transaction pooler such as PgBouncer (`pool_mode = transaction`; PostgreSQL URLs only): no session
+   * parameters at connect, and statements that need a session (session advisory locks, LISTEN, session SET/RESET,
+   * PREPARE, DECLARE … WITH HOLD) fail with a PoolerUnsupportedError before they are sent.
+   *
+   * @example
+   * defineDb({ url: 'postgres://app@127.0.0.1:6432/app', pooler: 'pgbouncer' })
+   */
+  readonly pooler?: 'pgbouncer'
+  /**
+   * Read replicas (same dialect as `url`): `db.replica` and `readOnly` scopes use them round robin; one that cannot
+   * be reached is skipped and health-checked every `replicaHealthCheckMs` (default 1 000) until it answers.
+   *
+   * @example
+   * defineDb({ url: process.env.DATABASE_URL, replicas: [process.env.REPLICA_URL!] })
+   */
+  readonly replicas?: readonly string[]
+  readonly replicaHealthCheckMs?: number
+  /**
+   * Drain and dispose every engine on these signals (see `drainOnSignals`). `true` means SIGTERM and SIGINT.
+   *
+   * @example
+   * defineDb({ url, shutdown: { signals: ['SIGTERM'], graceMs: 10_000 } })
+   */
+  readonly shutdown?: boolean | { readonly signals?: readonly NodeJS.Signals[]; readonly graceMs?: number }
+  /** Called when an afterCommit/afterRollback hook throws; default: a warning through the logger. */
+  readonly onHookError?: (error: unknown) => void
+  readonly logger?: Logger
+}
+
+/** The pool's own options plus what the dialect applies when it opens a session. */
+export interface ResolvedPool extends PoolOptions {
+  readonly connectTimeoutMs: number
+  readonly statementTimeoutMs: number | undefined
+  readonly idleInTransactionTimeoutMs: number | undefined
+}
+
+export interface ResolvedConfig {
+  readonly dialect: DialectName
+  /** The URL as given (holds the password; never printed). */
+  readonly url: string | undefined
+  readonly pglite: DbConfig['pglite']
+  readonly pool: ResolvedPool
+  readonly types: Required<TypeOptions>
+  readonly camelCase: boolean
+  readonly applicationName: string
+  readonly guard: Required<GuardConfig>
+  readonly pooler: 'pgbouncer' | undefined
+  /** Replica URLs (with their passwords; never printed). */
+  readonly replicas: readonly string[]
+  readonly replicaHealthCheckMs: number
+  readonly onHookError: ((error: unknown) => void) | undefined
+  readonly logger: Logger
+  /** The password, for redaction. */
+  readonly secrets: readonly string[]
+  /** PostgreSQL arrays of enums/domains/extension types to parse, from the metadata. */
+  readonly arrayLookups: readonly PgArrayLookup[]
+}
+
+const defaultLogger: Logger = { warn: (m) => process.emitWarning(m, { type: 'DbscopeWarning' }) }
+
+function nonNegative(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`pool.${name} must be a number ≥ 0, got ${String(v)}.`)
+  return v
+}
+
+function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): readonly PgArrayLookup[] {
+  if (!m || dialect !== 'postgres' || (m.dialect !== undefined && m.dialect !== 'postgres')) return []
+  if (!m.enums || !m.tables || m.defaultSchema === undefined) return []
+  return pgArrayLookups({ defaultSchema: m.defaultSchema, enums: m.enums, tables: m.tables })
+}
+
+/** Reads the dialect from the URL scheme; an unknown scheme is an error, never a guess. */
+export function dialectOf(url: string): DialectName {
+  let scheme: string
+  try {
+    scheme = new URL(firstHostUrl(url)).protocol.replace(/:$/, '')
+  } catch {
+    throw new ConfigError(`The database URL ${redactUrl(url)} is not a valid URL. Expected postgres://user@host:5432/db, mysql://user@host:3306/db or pglite://memory.`)
+  }
+  switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      return 'postgres'
+    case 'mysql':
+    case 'mariadb':
+      return 'mysql'
+    case 'pglite':
+      return 'pglite'
+    default:
+      throw new ConfigError(`Unknown database URL scheme "${scheme}:" in ${redactUrl(url)}. Use postgres://, mysql://, mariadb:// or pglite://.`)
+  }
+}
+
+/** Fills in defaults and validates; throws ConfigError on anything it cannot use. */
+export function resolveConfig(config: DbConfig): ResolvedConfig {
+  const url = config.url ?? (config.pglite ? undefined : process.env.DATABASE_URL)
+  if (!url && !config.pglite) {
+    throw new ConfigError('defineDb needs a url (or DATABASE_URL in the environment), or a pglite instance.')
+  }
+  const dialect: DialectName = config.pglite ? 'pglite' : dialectOf(url!)
+  // Parsed here so that a bad host list or target_session_attrs fails at defineDb, not on first use.
+  if (url && dialect !== 'pglite' && parseHostList(url).hosts.length > 1 && dialect !== 'postgres') {
+    throw new ConfigError(`A multi-host URL (failover) is supported for PostgreSQL only, not ${dialect}: ${redactUrl(url)}.`)
+  }
+  const p = config.pool === false ? {} : (config.pool ?? {})
+  const maxDefault = dialect === 'pglite' ? 1 : 10
+  const max = nonNegative('max', p.max, maxDefault)
+  if (max < 1) throw new ConfigError('pool.max must be at least 1.')
+  const min = nonNegative('min', p.min, 0)
+  if (min > max) throw new ConfigError(`pool.min (${min}) cannot exceed pool.max (${max}).`)
+  const pool: ResolvedPool = {
+    reuse: config.pool !== false,
+    max: dialect === 'pglite' ? 1 : max,
+    min: dialect === 'pglite' ? Math.min(min, 1) : min,
+    acquireTimeoutMs: nonNegative('acquireTimeoutMs', p.acquireTimeoutMs, 10_000),
+    idleTimeoutMs: nonNegative('idleTimeoutMs', p.idleTimeoutMs, 30_000),
+    maxLifetimeMs: nonNegative('maxLifetimeMs', p.maxLifetimeMs, 0),
+    prePing: p.prePing ?? false,
+    connectTimeoutMs: nonNegative('connectTimeoutMs', p.connectTimeoutMs, 10_000),
+    statementTimeoutMs: p.statementTimeoutMs === undefined ? undefined : nonNegative('statementTimeoutMs', p.statementTimeoutMs, 0),
+    idleInTransactionTimeoutMs:
+      p.idleInTransactionTimeoutMs === undefined ? undefined : nonNegative('idleInTransactionTimeoutMs', p.idleInTransactionTimeoutMs, 0),
+    leakWarnMs: nonNegative('leakWarnMs', p.leakWarnMs, 30_000),
+  }
+  if (config.pooler !== undefined && (config.pooler !== 'pgbouncer' || dialect !== 'postgres')) {
+    throw new ConfigError(
+      `pooler: ${JSON.stringify(config.pooler)} is only supported as 'pgbouncer' in front of PostgreSQL (postgres:// URLs); ` +
+        `this db is ${dialect}. Remove the pooler option or point the URL at PgBouncer.`,
+    )
+  }
+  if (config.pooler === 'pgbouncer' && (pool.statementTimeoutMs !== undefined || pool.idleInTransactionTimeoutMs !== undefined)) {
+    throw new ConfigError(
+      'pool.statementTimeoutMs and pool.idleInTransactionTimeoutMs are session settings, which a transaction pooler ' +
+        '(pooler: "pgbouncer") cannot keep. Set them for the role instead: ALTER ROLE app SET statement_timeout = \'15s\'.',
+    )
+  }
+  const replicas = config.replicas ?? []
+  for (const r of replicas) {
+    if (dialect === 'pglite' || dialectOf(r) !== dialect) {
+      throw new ConfigError(`Replica ${redactUrl(r)} must use the same dialect as the primary (${dialect}, not PGlite).`)
+    }
+  }
+  const g = config.guard ?? {}
+  const envWorkers = process.env.DBSCOPE_WORKERS ? Number(process.env.DBSCOPE_WORKERS) : undefined
+  const guard: Required<GuardConfig> = {
+    owner: g.owner ?? 'throw',
+    budget: g.budget ?? 'warn',
+    workers: g.workers ?? envWorkers ?? 0, // 0: decided on first connect (cluster-aware)
+    reserve: g.reserve ?? 3,
+    foreignQuery: g.foreignQuery ?? 'warn',
+  }
+  let secrets: string[] = []
+  if (url) {
+    try {
+      const u = new URL(firstHostUrl(url))
+      if (u.password) secrets = [decodeURIComponent(u.password), u.password]
+    } catch {
+      /* dialectOf already validated */
+    }
+  }
+  return {
+    dialect,
+    url,
+    pglite: config.pglite,
+    pool,
+    types: resolveTypeOptions(config.types ?? config.metadata?.typeOptions),
+    camelCase: config.camelCase ?? config.metadata?.camelCase ?? false,
+    applicationName: (config.applicationName ?? 'dbscope').slice(0, 63),
+    guard,
+    pooler: config.pooler,
+    replicas,
+    replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
+    onHookError: config.onHookError,
+    logger: config.logger ?? defaultLogger,
+    secrets,
+    arrayLookups: arrayLookupsOf(config.metadata, dialect),
+  }
+}
+
+/** The registry key: dialect, user, host, port, database and query, without the password. */
+export function engineKey(c: ResolvedConfig, pgliteId: (p: NonNullable<DbConfig['pglite']>) => string): string {
+  if (c.pglite) return `pglite:instance:${pgliteId(c.pglite)}`
+  const u = new URL(firstHostUrl(c.url!))
+  const port = u.port || (c.dialect === 'postgres' ? '5432' : c.dialect === 'mysql' ? '3306' : '')
+  const params = [...u.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&')
+  // A multi-host URL (failover) is keyed on all of its hosts, in order.
+  const hosts = c.url!.includes(',') ? parseHostList(c.url!).hosts.join(',').toLowerCase() : `${u.hostname.toLowerCase()}:${port}`
+  return `${c.dialect}://${decodeURIComponent(u.username)}@${hosts}${u.pathname}${params ? `?${params}` : ''}`
+}
+
+/** The options that must agree when two defineDb calls share an engine. */
+export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
+  return { pool: c.pool, types: c.types, camelCase: c.camelCase, applicationName: c.applicationName, guard: c.guard, pooler: c.pooler ?? null, replicas: c.replicas.map(redactUrl) }
+}

@@ -1,0 +1,176 @@
+/**
+ * The handle users hold: `defineDb()` returns it; it finds (or registers) the engine for its URL and exposes
+ * `kysely`, `replica`, `scope`, `begin`, `stats` and `dispose`.
+ */
+import { inspect } from 'node:util'
+import type { Kysely } from 'kysely'
+import type { DbConfig } from './config.js'
+import { drainOnSignals, obtainEngine, recreateEngine, type Engine } from './engine.js'
+import type { Owner } from './guard.js'
+import { EngineDisposedError, ForeignOwnerError } from './errors.js'
+import type { PoolStats } from './pool.js'
+import { ReplicaSet } from './replicas.js'
+import { activeFrame, beginManual, installForeignQueryGuard, runScope, type ManualTransaction, type ScopeOptions, type ScopeTransaction } from './scope.js'
+
+/** What `db.stats()` returns. */
+export type DbStats = PoolStats
+
+/** A database: one engine (pool) per URL per process, typed by the generated `DB` interface. */
+export class Db<DB> implements AsyncDisposable {
+  #engine: Engine
+  readonly #replicas: ReplicaSet | undefined
+
+  /** @internal use defineDb() */
+  constructor(engine: Engine, replicas?: ReplicaSet) {
+    this.#engine = engine
+    this.#replicas = replicas
+    if (!engine.beforeRootQuery) installForeignQueryGuard(engine)
+  }
+
+  /** The engine, checked against the guard: the owner stamp and the disposed flag. */
+  #live(): Engine {
+    const e = this.#engine
+    if (!e.disposed && !isForeign(e)) return e
+    if (e.config.guard.owner === 'recreate') {
+      this.#engine = recreateEngine(e)
+      installForeignQueryGuard(this.#engine)
+      return this.#engine
+    }
+    e.assertUsable()
+    return e
+  }
+
+  /**
+   * The plain Kysely instance, for single autocommit statements.
+   *
+   * @example
+   * const n = await db.kysely.selectFrom('users').select(db.kysely.fn.countAll().as('n')).executeTakeFirstOrThrow()
+   */
+  get kysely(): Kysely<DB> {
+    return this.#live().kysely as Kysely<DB>
+  }
+
+  /**
+   * A Kysely<DB> for reads on the replicas: each checkout goes to the next healthy replica, round robin (the primary
+   * when none is healthy, or when no replicas are configured).
+   *
+   * @example
+   * const users = await db.replica.selectFrom('users').selectAll().execute()
+   */
+  get replica(): Kysely<DB> {
+    const live = this.#live()
+    return (this.#replicas ? this.#replicas.kysely : live.kysely) as Kysely<DB>
+  }
+
+  /** Each replica's redacted URL and whether it is in rotation (empty without replicas). */
+  replicaHealth(): { url: string; healthy: boolean }[] {
+    return this.#replicas?.health() ?? []
+  }
+
+  /** `'postgres'`, `'mysql'` or `'pglite'`. */
+  get dialect(): 'postgres' | 'mysql' | 'pglite' {
+    return this.#engine.config.dialect
+  }
+
+  /**
+   * Runs `fn` in a transaction: commit on success, rollback on any throw (rethrown), the connection released
+   * exactly once. Inside another scope of this db it becomes a savepoint. No connection is taken until the first
+   * query, and BEGIN travels with that query.
+   *
+   * @example
+   * const user = await db.scope(async (tx) => {
+   *   const u = await tx.selectFrom('users').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+   *   tx.afterCommit(() => cache.delete('user:1'))
+   *   return u
+   * }, { isolation: 'serializable', retry: { attempts: 3 }, timeoutMs: 5_000 })
+   */
+  scope<T>(fn: (tx: ScopeTransaction<DB>) => Promise<T>, options?: ScopeOptions): Promise<T> {
+    const primary = this.#live()
+    // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
+    // Inside an active scope it stays on the primary, where a nested readOnly is the usual ConfigError.
+    const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
+    if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options))
+    return runScope<DB, T>(primary, fn, options)
+  }
+
+  /**
+   * Opens a transaction by hand. Dispose rolls back unless `commit()` ran.
+   *
+   * @example
+   * await using tx = await db.begin()
+   * await tx.insertInto('users').values(row).execute()
+   * await tx.commit()
+   */
+  async begin(options?: Pick<ScopeOptions, 'isolation' | 'readOnly'>): Promise<ManualTransaction<DB>> {
+    return beginManual<DB>(this.#live(), options)
+  }
+
+  /**
+   * `{ total, idle, busy, waiting, oldestCheckoutMs }` for this db's pool; never holds the URL or a password.
+   *
+   * @example
+   * metrics.gauge('db.waiting', db.stats().waiting)
+   */
+  stats(): DbStats {
+    return this.#engine.stats()
+  }
+
+  /**
+   * Who owns the engine: the process, thread and generation it was created in. A recreate (guard.owner
+   * `'recreate'`) moves to a new generation.
+   *
+   * @example
+   * log.info(`db pool of pid ${db.owner.pid}, generation ${db.owner.generation}`)
+   */
+  get owner(): Owner {
+    return this.#engine.owner
+  }
+
+  /**
+   * Closes the pool and removes the engine from the registry: waiting queries fail at once, busy connections get
+   * `graceMs` (default 5 000) to come back before they are dropped.
+   *
+   * @example
+   * process.once('SIGTERM', () => db.dispose(10_000))
+   */
+  dispose(graceMs?: number): Promise<void> {
+    return Promise.all([this.#engine.dispose(graceMs), this.#replicas?.dispose(graceMs)]).then(() => undefined)
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose()
+  }
+
+  [inspect.custom](): string {
+    return `Db { ${this.#engine.describe()}, ${JSON.stringify(this.stats())} }`
+  }
+
+  toJSON(): object {
+    return { url: this.#engine.describe(), stats: this.stats() }
+  }
+}
+
+function isForeign(e: Engine): boolean {
+  try {
+    e.assertUsable()
+    return false
+  } catch (err) {
+    return err instanceof ForeignOwnerError || err instanceof EngineDisposedError
+  }
+}
+
+/**
+ * Defines a database: the same URL and options anywhere in the process give the same pool, even across hot reloads.
+ *
+ * @example
+ * import { defineDb } from 'dbscope'
+ * import type { DB } from './generated/db.js'
+ * import { metadata } from './generated/metadata.js'
+ * export const db = defineDb<DB>({ url: process.env.DATABASE_URL, pool: { max: 10 }, metadata })
+ */
+export function defineDb<DB>(config: DbConfig = {}): Db<DB> {
+  const engine = obtainEngine(config)
+  const db = new Db<DB>(engine, ReplicaSet.for(engine, config))
+  if (config.shutdown) drainOnSignals(config.shutdown === true ? {} : config.shutdown)
+  return db
+}

@@ -1,0 +1,83 @@
+/**
+ * What a database dialect provides to the engine: raw connections, Kysely's compiler and adapter, error
+ * classification and a few catalog reads for the guard. One file per dialect implements it.
+ */
+import type { DialectAdapter, DatabaseIntrospector, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
+import type { DbscopeError } from '../errors.js'
+import type { TypeOptions } from '../type-options.js'
+
+export type DialectName = 'postgres' | 'mysql' | 'pglite'
+
+/** What every server dialect needs to open a session: where, how to tag it, and the session settings. */
+export interface SessionOptions {
+  readonly url: string
+  readonly applicationName: string
+  readonly statementTimeoutMs: number | undefined
+  readonly idleInTransactionTimeoutMs: number | undefined
+  readonly connectTimeoutMs: number
+  readonly types: TypeOptions | undefined
+}
+
+/** One physical connection, as the pool sees it. */
+export interface RawConnection {
+  /** The server's id for this session (PostgreSQL backend pid, MySQL thread id), for cancel and kill. */
+  readonly serverId: number | undefined
+  /** True once the socket reported an error or closed: the pool destroys it instead of reusing it. */
+  readonly broken: boolean
+  /** Runs one statement. */
+  query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
+  /**
+   * Runs `prefix` (a parameterless statement such as BEGIN) and then the statement, in one round trip where the
+   * dialect can; otherwise in two.
+   */
+  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
+  /** Streams rows in chunks. */
+  stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>>
+  /** Called once when the connection breaks (socket error, server-side termination). */
+  onBroken(listener: (err: Error) => void): void
+  /** Closes politely. Never throws. */
+  close(): Promise<void>
+  /** Closes at once, dropping the socket. Never throws. */
+  destroy(): void
+}
+
+/** The server's connection limits, read once on first connect. */
+export interface ServerBudget {
+  readonly maxConnections: number
+  /** Connections reserved for superusers (PostgreSQL), not usable by the application. */
+  readonly reserved: number
+  /** Connections in use right now that are not tagged with this application's name. */
+  readonly usedByOthers: number
+}
+
+export interface DialectDriver {
+  readonly name: DialectName
+  /** Opens a new connection with session settings (statement timeout, application name) applied. */
+  connect(): Promise<RawConnection>
+  /** Cancels the statement running on `conn`, from a separate connection. Never throws. */
+  cancel(conn: RawConnection): Promise<void>
+  /** The statements that open a transaction with these settings. */
+  beginSql(settings: TransactionSettings): readonly string[]
+  /** Reads max_connections and current usage. */
+  readBudget(conn: RawConnection, appName: string): Promise<ServerBudget>
+  /** Maps a driver error to a typed dbscope error; returns the input when it is not a database error. */
+  classify(err: unknown): DbscopeError | unknown
+  /** Whether this error means the connection is unusable. */
+  isConnectionError(err: unknown): boolean
+  createQueryCompiler(): QueryCompiler
+  createAdapter(): DialectAdapter
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector
+  /** Frees dialect-wide resources (PGlite's instance). */
+  end(): Promise<void>
+  /** The largest pool this dialect supports (1 for PGlite). */
+  readonly maxPoolSize: number
+}
+
+/**
+ * Streams by running the statement once, when iteration starts, and yielding its rows in chunks: what every
+ * dialect does today (no server-side cursor yet), so memory is that of the whole result.
+ */
+export async function* inChunks<R>(run: () => Promise<QueryResult<R>>, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+  const res = await run()
+  for (let i = 0; i < res.rows.length; i += chunkSize) yield { rows: res.rows.slice(i, i + chunkSize) }
+}

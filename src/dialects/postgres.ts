@@ -1,0 +1,300 @@
+/**
+ * PostgreSQL through node-postgres: raw connections with per-engine type parsers, BEGIN sent in the same round trip
+ * as the first statement, cancel by protocol, and SQLSTATE classification.
+ */
+import pg from 'pg'
+import {
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type Kysely,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely'
+import type { TypeOptions } from '../type-options.js'
+import { resolveTypeOptions } from '../type-options.js'
+import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
+import { inChunks, type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
+import { beginStatements } from './begin.js'
+import { parseHostList } from '../multi-host.js'
+import { pgElementParser, pgParserFor, pgParserPlan, type PgArrayLookup } from '../../codegen/type-map.js'
+
+export interface PostgresSessionOptions extends SessionOptions {
+  /** Behind a transaction pooler: no session parameters in the startup packet. */
+  readonly pooler: boolean
+  /** Per-database array types to parse (from the generated metadata), looked up on the first connection. */
+  readonly arrayLookups?: readonly PgArrayLookup[]
+}
+
+type Parser = (text: string) => unknown
+
+// pg-types 2 exports `arrayParser.create(text, fn).parse()` (its @types say otherwise).
+const arrayParser = pg.types.arrayParser as unknown as { create(text: string, el: (t: string) => unknown): { parse(): unknown } }
+const parseArray = (text: string, el: (t: string) => unknown): unknown => arrayParser.create(text, el).parse()
+const builtin = (oid: number): Parser => pg.types.getTypeParser(oid as Parameters<typeof pg.types.getTypeParser>[0], 'text') as Parser
+
+/** The per-engine parser table handed to every pg.Client: pg's defaults, overridden by dbgen's parser plan. */
+export interface PostgresTypeParsers {
+  getTypeParser(oid: number, format?: string): Parser
+  /** Adds parsers for arrays whose OID is per database (enums, domains, citext), once looked up. */
+  addArrayParsers(entries: readonly { readonly oid: number; readonly element: string }[]): void
+}
+
+/**
+ * Builds the parsers from the same data table the emitter reads (`codegen/type-map.ts`), so a value's runtime type
+ * is the type dbgen wrote for it.
+ */
+export function postgresTypeParsers(options: TypeOptions | undefined): PostgresTypeParsers {
+  const o = resolveTypeOptions(options)
+  const overrides = new Map<number, Parser>()
+  for (const entry of pgParserPlan(o)) overrides.set(entry.oid, pgParserFor(entry, parseArray))
+  return {
+    getTypeParser(oid: number, format: string = 'text') {
+      if (format === 'text') {
+        const p = overrides.get(oid)
+        if (p) return p
+      }
+      return pg.types.getTypeParser(oid as Parameters<typeof pg.types.getTypeParser>[0], format as 'text') as Parser
+    },
+    addArrayParsers(entries) {
+      for (const e of entries) {
+        const el = pgElementParser(e.element, o, builtin)
+        overrides.set(e.oid, (text) => parseArray(text, (t) => (t === null ? null : el(t))))
+      }
+    },
+  }
+}
+
+/** Looks up the OIDs of per-database array types (one query), for {@link PostgresTypeParsers.addArrayParsers}. */
+async function lookUpArrays(conn: RawConnection, lookups: readonly PgArrayLookup[]): Promise<{ oid: number; element: string }[]> {
+  if (lookups.length === 0) return []
+  const r = await conn.query<{ i: number; oid: number }>(
+    `SELECT l.i, t.typarray::int AS oid
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS l(schema, name, i)
+       JOIN pg_type t ON t.typname = l.name
+       JOIN pg_namespace n ON n.oid = t.typnamespace AND (l.schema IS NULL OR n.nspname = l.schema)
+      WHERE t.typarray <> 0`,
+    [lookups.map((l) => l.schema), lookups.map((l) => l.name)],
+  )
+  return r.rows.map((row) => ({ oid: Number(row.oid), element: lookups[Number(row.i) - 1]!.element }))
+}
+
+/** A pg.Query that first runs a parameterless statement (BEGIN …) in the same pipeline, before one Sync. */
+class PrefixedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig) => pg.Query & { prepare(c: unknown): void }) {
+  readonly #prefix: string
+  constructor(prefix: string, config: pg.QueryConfig) {
+    super({ ...config, queryMode: 'extended' } as pg.QueryConfig)
+    this.#prefix = prefix
+  }
+  override prepare(connection: { parse(q: object): void; bind(q: object): void; execute(q: object): void }): void {
+    connection.parse({ text: this.#prefix, name: '', types: [] })
+    connection.bind({ portal: '', statement: '', values: [] })
+    connection.execute({ portal: '', rows: 0 })
+    super.prepare(connection)
+  }
+}
+
+class PostgresConnection implements RawConnection {
+  readonly #client: pg.Client
+  #broken = false
+  #listeners: ((err: Error) => void)[] = []
+
+  constructor(client: pg.Client) {
+    this.#client = client
+    const fail = (err: Error) => {
+      if (this.#broken) return
+      this.#broken = true
+      for (const l of this.#listeners) l(err)
+    }
+    // A checked-out client's 'error' must never become an unhandled event that crashes the process.
+    client.on('error', fail)
+    client.on('end', () => fail(new Error('Connection terminated')))
+  }
+
+  get client(): pg.Client {
+    return this.#client
+  }
+
+  get serverId(): number | undefined {
+    return (this.#client as unknown as { processID: number | null }).processID ?? undefined
+  }
+
+  get broken(): boolean {
+    return this.#broken
+  }
+
+  async query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    // The (text, values) form: pg copies a config object on every call, a string it does not.
+    const res = await this.#client.query(sql, params as unknown[])
+    return toQueryResult<R>(res)
+  }
+
+  async queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
+    const res = await new Promise<pg.QueryResult | pg.QueryResult[]>((resolve, reject) => {
+      const callback = (err: Error | null, r: pg.QueryResult | pg.QueryResult[]) => (err ? reject(err) : resolve(r))
+      this.#client.query(new PrefixedQuery(prefix, { text: sql, values: params as unknown[], callback } as pg.QueryConfig) as unknown as pg.QueryConfig)
+    })
+    return toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)
+  }
+
+  stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    return inChunks(() => this.query<R>(sql, params), chunkSize)
+  }
+
+  onBroken(listener: (err: Error) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  async close(): Promise<void> {
+    this.#broken = true
+    try {
+      await this.#client.end()
+    } catch {
+      /* already closed */
+    }
+  }
+
+  destroy(): void {
+    this.#broken = true
+    const stream = (this.#client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream
+    stream?.destroy()
+  }
+}
+
+function toQueryResult<R>(res: pg.QueryResult): QueryResult<R> {
+  const command = res.command
+  if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') {
+    return { numAffectedRows: BigInt(res.rowCount ?? 0), rows: (res.rows ?? []) as R[] }
+  }
+  return { rows: (res.rows ?? []) as R[] }
+}
+
+function ignore(): void {}
+
+/** Creates the PostgreSQL dialect driver for an engine. */
+export function createPostgresDriver(options: PostgresSessionOptions): DialectDriver {
+  const types = postgresTypeParsers(options.types)
+  let arraysReady: Promise<void> | undefined
+  const hostList = parseHostList(options.url)
+  // The host that answered as writable last time is tried first next time.
+  let preferred = 0
+  const clientConfig = (url = hostList.urls[preferred]!): pg.ClientConfig => {
+    const cfg: pg.ClientConfig & Record<string, unknown> = {
+      connectionString: url,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      types: types as unknown as pg.CustomTypesConfig,
+    }
+    if (!options.pooler) {
+      cfg.application_name = options.applicationName
+      if (options.statementTimeoutMs !== undefined) cfg.statement_timeout = options.statementTimeoutMs
+      if (options.idleInTransactionTimeoutMs !== undefined) {
+        cfg.idle_in_transaction_session_timeout = options.idleInTransactionTimeoutMs
+      }
+    }
+    return cfg
+  }
+  const hostUrlOf = new WeakMap<PostgresConnection, string>()
+  const openOne = async (url: string): Promise<PostgresConnection> => {
+    const client = new pg.Client(clientConfig(url))
+    // A socket error during or after a failed connect must not become an unhandled 'error' event; the listener
+    // stays (PostgresConnection adds its own) because pg may still emit on a client whose connect failed.
+    client.on('error', ignore)
+    try {
+      await client.connect()
+    } catch (err) {
+      throw classifyPostgresError(err)
+    }
+    const conn = new PostgresConnection(client)
+    hostUrlOf.set(conn, url)
+    return conn
+  }
+  /**
+   * Opens a connection to the first host that answers (the last good one first) and, with
+   * target_session_attrs=read-write, is writable: `SHOW transaction_read_only` is off. This is libpq's multi-host
+   * behaviour, which node-postgres lacks; after a failover the promoted host is found the same way.
+   */
+  const connectToTarget = async (): Promise<PostgresConnection> => {
+    const n = hostList.urls.length
+    const reasons: string[] = []
+    let lastError: unknown
+    for (let k = 0; k < n; k++) {
+      const i = (preferred + k) % n
+      let conn: PostgresConnection
+      try {
+        conn = await openOne(hostList.urls[i]!)
+      } catch (err) {
+        lastError = err
+        reasons.push(`${hostList.hosts[i]}: ${err instanceof Error ? err.message : String(err)}`)
+        continue
+      }
+      if (hostList.readWrite) {
+        const ro = await conn.query<{ transaction_read_only: string }>('SHOW transaction_read_only', []).catch(() => undefined)
+        if (ro?.rows[0]?.transaction_read_only !== 'off') {
+          await conn.close()
+          reasons.push(`${hostList.hosts[i]}: read-only (a standby)`)
+          continue
+        }
+      }
+      preferred = i
+      return conn
+    }
+    if (n === 1 && lastError !== undefined) throw lastError
+    throw new Error(`no ${hostList.readWrite ? 'writable primary' : 'host'} answered among ${hostList.hosts.join(', ')} (${reasons.join('; ')})`)
+  }
+  return {
+    name: 'postgres',
+    maxPoolSize: Number.POSITIVE_INFINITY,
+    async connect() {
+      const conn = await connectToTarget()
+      if (options.arrayLookups && options.arrayLookups.length > 0) {
+        // Once per engine: a failed lookup is retried on the next connection.
+        arraysReady ??= lookUpArrays(conn, options.arrayLookups).then(
+          (found) => types.addArrayParsers(found),
+          (err: unknown) => {
+            arraysReady = undefined
+            throw err
+          },
+        )
+        try {
+          await arraysReady
+        } catch (err) {
+          conn.destroy()
+          throw classifyPostgresError(err)
+        }
+      }
+      return conn
+    },
+    async cancel(conn) {
+      const target = (conn as PostgresConnection).client as unknown as { processID: number; secretKey: number; activeQuery: unknown }
+      if (!target.activeQuery) return
+      const canceller = new pg.Client(clientConfig(hostUrlOf.get(conn as PostgresConnection)))
+      canceller.on('error', ignore)
+      await new Promise<void>((resolve) => {
+        const c = canceller as unknown as { cancel(t: unknown, q: unknown): void; connection: { on(e: string, f: () => void): void } }
+        c.connection.on('end', resolve)
+        c.connection.on('error', resolve)
+        c.cancel(target, target.activeQuery)
+        setTimeout(resolve, 2_000).unref()
+      })
+    },
+    beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
+    async readBudget(conn, appName): Promise<ServerBudget> {
+      const r = await conn.query<{ max: string; reserved: string; others: string }>(
+        `SELECT current_setting('max_connections') AS max,
+                current_setting('superuser_reserved_connections') AS reserved,
+                (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
+                   AND coalesce(application_name, '') <> $1) AS others`,
+        [appName],
+      )
+      const row = r.rows[0]!
+      return { maxConnections: Number(row.max), reserved: Number(row.reserved), usedByOthers: Number(row.others) }
+    },
+    classify: classifyPostgresError,
+    isConnectionError: isPostgresConnectionError,
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+    createAdapter: () => new PostgresAdapter(),
+    createIntrospector: (db: Kysely<any>) => new PostgresIntrospector(db),
+    async end() {},
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Error classes with stable `code`s. Every message says what to do next, and none ever holds a password.
+ *
+ * @example
+ * try { await db.scope(work) } catch (e) { if (e instanceof DbscopeError && e.retryable) retryLater() }
+ */
+
+/** Base class: `code` is stable across releases, `retryable` says whether re-running the unit of work may succeed. */
+export class DbscopeError extends Error {
+  readonly code: string
+  readonly retryable: boolean
+  constructor(code: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retryable = options?.retryable ?? false
+  }
+  override get name(): string {
+    return this.constructor.name
+  }
+}
+
+/** A configuration mistake: bad URL, conflicting pool options, unknown dialect. */
+export class ConfigError extends DbscopeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG', message, options)
+  }
+}
+
+/** No connection became free within `pool.acquireTimeoutMs`; the message shows the pool's state. */
+export class PoolTimeoutError extends DbscopeError {
+  constructor(message: string) {
+    super('POOL_TIMEOUT', message, { retryable: true })
+  }
+}
+
+/** The engine was disposed, or is used from a process/thread/generation that does not own it. */
+export class EngineDisposedError extends DbscopeError {
+  constructor(message: string) {
+    super('ENGINE_DISPOSED', message)
+  }
+}
+
+/** An engine was used from a process or thread other than the one that created it. */
+export class ForeignOwnerError extends DbscopeError {
+  constructor(message: string) {
+    super('FOREIGN_OWNER', message)
+  }
+}
+
+/** The pool would exceed the server's connection budget and `guard.budget` is `'throw'`. */
+export class ConnectionBudgetError extends DbscopeError {
+  constructor(message: string) {
+    super('CONNECTION_BUDGET', message)
+  }
+}
+
+/** A `tx` was used after its scope committed, rolled back or timed out. */
+export class ScopeEndedError extends DbscopeError {
+  constructor(message = 'This transaction scope has already ended; use the `tx` only inside its db.scope() callback.') {
+    super('SCOPE_ENDED', message)
+  }
+}
+
+/** The scope ran past `timeoutMs`; its statement was cancelled on the server and the work rolled back. */
+export class ScopeTimeoutError extends DbscopeError {
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super('SCOPE_TIMEOUT', `The transaction scope exceeded its timeoutMs of ${timeoutMs} ms; its statement was cancelled and its work rolled back. Raise timeoutMs, or do less inside the scope.`, {
+      ...options,
+      retryable: true,
+    })
+  }
+}
+
+/**
+ * The transaction could not commit because a statement inside it failed and the error was caught: PostgreSQL aborts
+ * the whole (sub)transaction on any error, MySQL on a deadlock, and a `'required'` inner scope that threw marks the
+ * transaction it joined. The work was rolled back; the failure that caused it is the `cause`.
+ */
+export class TransactionAbortedError extends DbscopeError {
+  constructor(cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause)
+    super(
+      'TRANSACTION_ABORTED',
+      `The transaction was rolled back instead of committed: a statement in it failed earlier (${why}) and the error ` +
+        'was caught. Let the error propagate, or run the statement that may fail in a nested db.scope() so that only ' +
+        'its savepoint rolls back.',
+      { cause, retryable: cause instanceof DbscopeError && cause.retryable },
+    )
+  }
+}
+
+/** A query through the root `db` while a scope of the same engine is active in this async context. */
+export class ForeignConnectionError extends DbscopeError {
+  constructor() {
+    super(
+      'FOREIGN_CONNECTION',
+      'A query went through db.kysely while a db.scope() of the same database is active here; it runs on another ' +
+        'connection, outside the transaction. Use the scope\'s `tx` instead.',
+    )
+  }
+}
+
+/**
+ * A statement uses a session feature (session advisory lock, LISTEN, session SET, PREPARE, WITH HOLD cursor) that a
+ * transaction pooler cannot keep; the message says what to use instead. Raised before the statement is sent.
+ */
+export class PoolerUnsupportedError extends DbscopeError {
+  constructor(message: string) {
+    super('POOLER_UNSUPPORTED', message)
+  }
+}
+
+/** A query failed; subclasses name the well-known causes. The driver's error is the `cause`. */
+export class QueryError extends DbscopeError {
+  /** The driver's own code (PostgreSQL SQLSTATE, MySQL errno as a string). */
+  readonly sqlState: string | undefined
+  readonly constraint: string | undefined
+  constructor(
+    code: string,
+    message: string,
+    options: { cause: unknown; retryable?: boolean; sqlState?: string | undefined; constraint?: string | undefined },
+  ) {
+    super(code, message, options)
+    this.sqlState = options.sqlState
+    this.constraint = options.constraint
+  }
+}
+
+/** PostgreSQL 40001 / MySQL serialization conflict: retry the whole transaction. */
+export class SerializationFailureError extends QueryError {}
+/** PostgreSQL 40P01 / MySQL 1213. */
+export class DeadlockError extends QueryError {}
+/** MySQL 1205 / PostgreSQL 55P03. */
+export class LockTimeoutError extends QueryError {}
+/** PostgreSQL 23505 / MySQL 1062. */
+export class UniqueViolationError extends QueryError {}
+/** PostgreSQL 23503 / MySQL 1451, 1452. */
+export class ForeignKeyViolationError extends QueryError {}
+/** PostgreSQL 23502 / MySQL 1048. */
+export class NotNullViolationError extends QueryError {}
+/** PostgreSQL 57014 / MySQL 3024, 1317: the statement was cancelled or ran past its time limit. */
+export class StatementTimeoutError extends QueryError {}
+/** The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work. */
+export class ConnectionLostError extends QueryError {}
+
+/** The stable codes of errors a statement can fail with, as classified from the driver's error. */
+export type QueryErrorCode =
+  | 'SERIALIZATION_FAILURE'
+  | 'DEADLOCK'
+  | 'LOCK_TIMEOUT'
+  | 'UNIQUE_VIOLATION'
+  | 'FOREIGN_KEY_VIOLATION'
+  | 'NOT_NULL_VIOLATION'
+  | 'STATEMENT_TIMEOUT'
+  | 'CONNECTION_LOST'
+  | 'QUERY_FAILED'
+
+type QueryErrorClass = new (code: string, message: string, options: ConstructorParameters<typeof QueryError>[2]) => QueryError
+
+const RETRY_HINT = 'Retry the transaction: db.scope(fn, { retry: { attempts: 3 } }) re-runs it.'
+
+/** Per code: the class, whether re-running the unit of work may succeed, and what to do next. */
+const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; readonly retryable: boolean; readonly hint: string }> = {
+  SERIALIZATION_FAILURE: { cls: SerializationFailureError, retryable: true, hint: RETRY_HINT },
+  DEADLOCK: { cls: DeadlockError, retryable: true, hint: RETRY_HINT },
+  LOCK_TIMEOUT: { cls: LockTimeoutError, retryable: true, hint: `${RETRY_HINT} Or shorten the transactions that hold the lock.` },
+  UNIQUE_VIOLATION: { cls: UniqueViolationError, retryable: false, hint: 'A row with this key already exists: update it, or insert with onConflict / onDuplicateKeyUpdate.' },
+  FOREIGN_KEY_VIOLATION: {
+    cls: ForeignKeyViolationError,
+    retryable: false,
+    hint: 'The referenced row is missing, or other rows still reference this one: write the parent first, or delete the children first.',
+  },
+  NOT_NULL_VIOLATION: { cls: NotNullViolationError, retryable: false, hint: 'Give the column a value, or a default in the schema.' },
+  STATEMENT_TIMEOUT: {
+    cls: StatementTimeoutError,
+    retryable: false,
+    hint: 'The statement was cancelled or ran past its time limit: make it cheaper (an index?) or raise the limit (pool.statementTimeoutMs, scope timeoutMs).',
+  },
+  CONNECTION_LOST: {
+    cls: ConnectionLostError,
+    retryable: true,
+    hint: 'The database connection was lost and has been discarded; retry the unit of work. If this repeats, check the server and the network.',
+  },
+  QUERY_FAILED: { cls: QueryError, retryable: false, hint: '' },
+}
+
+/**
+ * Builds the typed error for a classified driver error: its class and `retryable` follow the code, its message is
+ * the driver's followed by what to do next, and the driver's error is the `cause`.
+ *
+ * @example
+ * return queryError('UNIQUE_VIOLATION', err.message, { cause: err, sqlState: '23505', constraint: 'users_email_key' })
+ */
+export function queryError(
+  code: QueryErrorCode,
+  driverMessage: string,
+  options: { cause: unknown; sqlState?: string | undefined; constraint?: string | undefined },
+): QueryError {
+  const k = QUERY_ERRORS[code]
+  const message = k.hint ? `${driverMessage.replace(/\.?$/, '.')} ${k.hint}` : driverMessage
+  return new k.cls(code, message, { ...options, retryable: k.retryable })
+}
+
+/** Replaces every occurrence of each secret with `***`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const s of secrets) {
+    if (s.length === 0) continue
+    out = out.split(s).join('***')
+    const enc = encodeURIComponent(s)
+    if (enc !== s) out = out.split(enc).join('***')
+  }
+  return out
+}
+
+/** The URL with its password replaced by `***`; never throws. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+  }
+}

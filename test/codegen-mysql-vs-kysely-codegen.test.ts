@@ -1,0 +1,72 @@
+/**
+ * On MariaDB, kysely-codegen 0.20.0 types `json` as `string`, `set` as `unknown`, `tinyint(1)` as `number`, and
+ * wraps every nullable column in `Generated` (MariaDB reports 'NULL' as their default). dbgen gets each right:
+ * both tools run on the same schema and both outputs are checked as text.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generate } from '../codegen/generate.js'
+import { useTestDatabase, withMysql } from './support/test-db.js'
+
+const database = useTestDatabase('mysql', 'vs_kysely')
+const out = mkdtempSync(join(tmpdir(), 'dbgen-vs-kysely-'))
+let theirs: string
+let ours: string
+
+/** The line declaring `column` inside `interface name { … }` (trailing `;` removed). */
+function member(text: string, iface: string, column: string): string {
+  const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? ''
+  return (new RegExp(`^ {2}${column}: (.*?);?$`, 'm').exec(body)?.[1] ?? `<no ${iface}.${column}>`).trim()
+}
+
+beforeAll(async () => {
+  await withMysql(
+    (c) =>
+      c.query(`CREATE TABLE profiles (
+        id int AUTO_INCREMENT PRIMARY KEY,
+        prefs json,
+        tags set('a', 'b', 'c') NOT NULL DEFAULT '',
+        active tinyint(1) NOT NULL,
+        note varchar(200),
+        visits int NOT NULL DEFAULT 0
+      )`),
+    database.url,
+  )
+  const r = spawnSync('node_modules/.bin/kysely-codegen', ['--dialect', 'mysql', '--url', database.url, '--out-file', join(out, 'kysely.ts')], {
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`kysely-codegen failed: ${r.stderr}`)
+  theirs = readFileSync(join(out, 'kysely.ts'), 'utf8')
+  ours = (await generate({ url: database.url })).files['db.ts']
+}, 60_000)
+
+afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+describe('dbgen vs kysely-codegen 0.20.0 on MariaDB', () => {
+  it('json: kysely-codegen says string, dbgen says JsonValue (the runtime parses it)', () => {
+    expect(member(theirs, 'Profiles', 'prefs')).toBe('Generated<string | null>')
+    expect(member(ours, 'ProfilesTable', 'prefs')).toBe('ColumnType<JsonValue | null, string | null, string | null>')
+  })
+
+  it('set: kysely-codegen says unknown, dbgen says an array of the members', () => {
+    expect(member(theirs, 'Profiles', 'tags')).toBe('Generated<unknown>')
+    expect(member(ours, 'ProfilesTable', 'tags')).toBe('ColumnType<ProfilesTags[], string | undefined, string>')
+    expect(ours).toContain('export type ProfilesTags = "a" | "b" | "c"')
+  })
+
+  it('tinyint(1): kysely-codegen says number, dbgen says boolean', () => {
+    expect(member(theirs, 'Profiles', 'active')).toBe('number')
+    expect(member(ours, 'ProfilesTable', 'active')).toBe('ColumnType<boolean, boolean | number, boolean | number>')
+  })
+
+  it('nullable columns: kysely-codegen wraps them in Generated, dbgen does not (they are optional on insert anyway)', () => {
+    expect(member(theirs, 'Profiles', 'note')).toBe('Generated<string | null>')
+    expect(member(ours, 'ProfilesTable', 'note')).toBe('string | null')
+    // A real default is still Generated in both.
+    expect(member(theirs, 'Profiles', 'visits')).toBe('Generated<number>')
+    expect(member(ours, 'ProfilesTable', 'visits')).toBe('Generated<number>')
+  })
+})
