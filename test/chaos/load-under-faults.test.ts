@@ -31,6 +31,7 @@ for (const target of ['postgres', 'mysql', 'pgbouncer'] as const) {
         })
         assertLoadHeld(s, watcher.seen)
         expect(s.faults.kills).toBeGreaterThan(0)
+        expect(s.hogErrors, 'no hog scope failed').toEqual([])
         expect(s.hogsHeld, 'the exhaustion held every pooled connection').toBe(8)
         expect(s.byCode['POOL_TIMEOUT'] ?? 0, 'the exhausted pool made waiting scopes time out').toBeGreaterThan(0)
         expect(s.retriedCommits, 'forced serialization failures were retried to a commit').toBeGreaterThan(0)

@@ -62,6 +62,8 @@ export interface LoadSummary {
   readonly faults: { kills: number; exhaustions: number; restarts: number }
   /** Pool-exhaustion scopes that held their connection for the whole period. */
   readonly hogsHeld: number
+  /** Why a hog scope failed, by error code (empty when the exhaustion held). */
+  readonly hogErrors: readonly string[]
   readonly hookErrors: number
   readonly retriedCommits: number
   /** Scopes that committed after the restart completed (0 without a restart). */
@@ -299,29 +301,55 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   let killing = (o.killEveryMs ?? 0) > 0
   let exhausting = false
   let hogsHeld = 0
+  const hogErrors: string[] = []
+  let killInFlight: Promise<void> = Promise.resolve()
   const killer = (async () => {
     while (killing) {
       await sleep(o.killEveryMs!)
       // Paused while the pool is exhausted on purpose, so that the exhaustion lasts.
-      if (killing && !exhausting) await killOne().catch(() => undefined)
+      if (killing && !exhausting) {
+        killInFlight = killOne().catch(() => undefined)
+        await killInFlight
+      }
     }
   })()
+  /** Resolves when nothing else is in the pool or queued for it; the workers are paused meanwhile. */
+  const poolDrained = async () => {
+    for (let s = db.stats(); s.busy > 0 || s.waiting > 0; s = db.stats()) await sleep(5)
+  }
+  let paused: Promise<unknown> | undefined
 
   const started = Date.now()
   let next = 0
   const sideFaults: Promise<unknown>[] = []
+  // Every pooled connection held for longer than acquireTimeoutMs: scopes queued behind get PoolTimeoutError.
+  // Deterministic: the workers and the killer pause, the pool drains, the hogs take every connection (none queues
+  // behind the load's waiters, where it could time out itself), and only then does the load resume and queue up.
+  const exhaust = async () => {
+    faults.exhaustions++
+    exhausting = true
+    await killInFlight
+    await poolDrained()
+    let started = 0
+    const hogs = Array.from({ length: poolMax }, () =>
+      db.scope(async (tx) => {
+        started++
+        await sleepSql(HOG_SECONDS).execute(tx)
+      }).then(
+        () => void hogsHeld++,
+        (err: unknown) => void hogErrors.push(err instanceof DbscopeError ? err.code : String(err)),
+      ),
+    )
+    sideFaults.push(Promise.all(hogs).then(() => (exhausting = false)))
+    while (started < poolMax && hogErrors.length === 0) await sleep(5)
+  }
   const worker = async () => {
     while (next < o.scopes) {
+      await paused
       const i = next++
       if (o.exhaustPool && i === Math.floor(o.scopes * 0.3)) {
-        faults.exhaustions++
-        exhausting = true
-        // Every pooled connection held for longer than acquireTimeoutMs: waiting scopes get PoolTimeoutError.
-        // The killer spares these sessions (it skips the hog's SQL), so the exhaustion lasts.
-        const hogs = Array.from({ length: poolMax }, () =>
-          db.scope((tx) => sleepSql(HOG_SECONDS).execute(tx)).then(() => void hogsHeld++, () => undefined),
-        )
-        sideFaults.push(Promise.all(hogs).then(() => (exhausting = false)))
+        paused = exhaust()
+        await paused
       }
       if (o.restart && i === Math.floor(o.scopes * 0.4)) {
         faults.restarts++
@@ -363,6 +391,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     byCode,
     faults,
     hogsHeld,
+    hogErrors,
     hookErrors,
     retriedCommits,
     committedAfterRestart,
