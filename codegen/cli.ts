@@ -9,7 +9,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs'
 import v8 from 'node:v8'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
@@ -18,6 +18,7 @@ import { unifiedDiff } from './diff.js'
 import { DbgenError } from './errors.js'
 import { generate, type GenerateResult } from './generate.js'
 import { registerInit } from './init.js'
+import { writeChunks } from './write.js'
 
 /** Where the CLI reads and writes; injectable so tests can run it in-process. */
 export interface CliIo {
@@ -155,8 +156,8 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
     }
     if (flags.check) return await check(result, absOut, outDir, io)
     await mkdir(absOut, { recursive: true })
-    await Promise.all(FILES.map((f) => writeFile(join(absOut, f), result.files[f])))
-    io.stderr.write(summary(result, 'wrote', outDir) + '\n')
+    const sizes = FILES.map((f) => writeChunks(join(absOut, f), result.chunks(f)))
+    io.stderr.write(summary(result, 'wrote', outDir, sizes) + '\n')
     return 0
   } catch (err) {
     if (err instanceof DbgenError) {
@@ -188,13 +189,14 @@ async function check(result: GenerateResult, absOut: string, outDir: string, io:
   return 0
 }
 
-function summary(r: GenerateResult, verb: string, outDir: string): string {
-  const kb = (s: string) => `${(Buffer.byteLength(s) / 1024).toFixed(1)} kB`
+/** The one-line summary; `bytes` are the files' sizes when already known (else measured from their text). */
+function summary(r: GenerateResult, verb: string, outDir: string, bytes?: readonly number[]): string {
+  const kb = (f: (typeof FILES)[number], i: number) => `${((bytes?.[i] ?? Buffer.byteLength(r.files[f])) / 1024).toFixed(1)} kB`
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
   const s = r.stats
   return (
     `dbgen: ${plural(s.relations, 'relation')}, ${plural(s.columns, 'column')}, ${plural(s.enums, 'enum')} from ${r.source} ` +
-    `in ${Math.round(s.ms)} ms; ${verb} ${FILES.map((f) => `${join(outDir, f)} (${kb(r.files[f])})`).join(', ')}`
+    `in ${Math.round(s.ms)} ms; ${verb} ${FILES.map((f, i) => `${join(outDir, f)} (${kb(f, i)})`).join(', ')}`
   )
 }
 

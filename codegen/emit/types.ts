@@ -66,65 +66,67 @@ export function planFor(model: SchemaModel, options: EmitOptions): NamePlan {
 
 /** Renders the whole `db.ts` text. Pass `plan` when emitting metadata too, so names are computed once. */
 export function emitTypes(model: SchemaModel, options: EmitOptions = {}, plan: NamePlan = planFor(model, options)): EmitResult {
+  return { text: [...typesChunks(model, options, plan)].join(''), warnings: plan.warnings }
+}
+
+/**
+ * `db.ts` as a sequence of chunks (about one per relation), so a big schema can be written to a file without ever
+ * holding the whole text. Joined, the chunks are exactly {@link emitTypes}'s text.
+ *
+ * @example
+ * for (const chunk of typesChunks(model, {}, planFor(model, {}))) out.write(chunk)
+ */
+export function* typesChunks(model: SchemaModel, options: EmitOptions, plan: NamePlan): Generator<string> {
   const imports = overrideImports(options)
   const typeOptions = resolveTypeOptions(options.typeOptions)
   const used = new Set<string>(['Insertable', 'Selectable', 'Updateable'])
-  const body: string[] = []
+  // First pass: every column's property type, which also tells which Kysely helpers the import line needs.
+  const typeOf = memoTsType(model, options, typeOptions, plan)
+  const typeTexts = new Map<TsType, Map<string, string>>()
+  const columnTypes = model.relations.map((r) => r.columns.map((c) => columnType(r, c, typeOf(r, c), used, typeTexts)))
 
-  body.push(
-    'export type JsonPrimitive = boolean | number | string | null\n' +
-      'export type JsonArray = JsonValue[]\n' +
-      'export type JsonObject = { [key: string]: JsonValue | undefined }\n' +
-      'export type JsonValue = JsonArray | JsonObject | JsonPrimitive\n',
-  )
+  const importLines = [`import type { ${[...used].sort().join(', ')} } from 'kysely'`]
+  for (const [from, names] of [...imports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    importLines.push(`import type { ${[...names].sort().join(', ')} } from ${str(from)}`)
+  }
+  yield `${HEADER(fingerprint(model))}\n${importLines.join('\n')}\n\n`
+  yield 'export type JsonPrimitive = boolean | number | string | null\n' +
+    'export type JsonArray = JsonValue[]\n' +
+    'export type JsonObject = { [key: string]: JsonValue | undefined }\n' +
+    'export type JsonValue = JsonArray | JsonObject | JsonPrimitive\n'
 
   for (const e of model.enums) {
     const n = plan.enumOf(e)
     if (!n) continue
     const union = e.values.length === 0 ? 'never' : e.values.map(str).join(' | ')
-    body.push(
-      `${jsdoc(e.comment)}export type ${n.type} = ${union}\n` +
-        `export const ${n.values} = [${e.values.map(str).join(', ')}] as const\n`,
-    )
+    yield `\n${jsdoc(e.comment)}export type ${n.type} = ${union}\n` + `export const ${n.values} = [${e.values.map(str).join(', ')}] as const\n`
   }
 
-  const typeOf = memoTsType(model, options, typeOptions, plan)
-  const typeTexts = new Map<TsType, Map<string, string>>()
-  for (const r of model.relations) {
-    const names = plan.relation(r)
+  for (const [ri, r] of model.relations.entries()) {
     const keys = plan.columns(r)
-    const props: string[] = []
-    r.columns.forEach((c, i) => {
+    const types = columnTypes[ri]!
+    let text = `\n${jsdoc(r.comment)}export interface ${plan.relation(r).table} {\n`
+    for (const [i, c] of r.columns.entries()) {
       const key = keys[i]
-      if (key === null || key === undefined) return
-      props.push(`${jsdoc(c.comment, '  ')}  ${propertyKey(key)}: ${columnType(r, c, typeOf(r, c), used, typeTexts)}`)
-    })
-    const doc = jsdoc(r.comment)
-    body.push(`${doc}export interface ${names.table} {\n${props.join('\n')}${props.length ? '\n' : ''}}\n`)
+      if (key === null || key === undefined) continue
+      text += `${jsdoc(c.comment, '  ')}  ${propertyKey(key)}: ${types[i]}\n`
+    }
+    yield `${text}}\n`
   }
 
-  const dbKeys = model.relations.map((r) => {
+  let db = '\nexport interface DB {\n'
+  for (const r of model.relations) {
     const n = plan.relation(r)
-    return `  ${propertyKey(n.key)}: ${n.table}`
-  })
-  body.push(`export interface DB {\n${dbKeys.join('\n')}${dbKeys.length ? '\n' : ''}}\n`)
+    db += `  ${propertyKey(n.key)}: ${n.table}\n`
+  }
+  yield `${db}}\n`
 
   for (const r of model.relations) {
     const n = plan.relation(r)
-    const lines = [`export type ${n.row} = Selectable<${n.table}>`]
-    if (r.kind !== 'view' && r.kind !== 'materialized_view') {
-      lines.push(`export type ${n.insert} = Insertable<${n.table}>`, `export type ${n.update} = Updateable<${n.table}>`)
-    }
-    body.push(lines.join('\n') + '\n')
+    yield r.kind === 'view' || r.kind === 'materialized_view'
+      ? `\nexport type ${n.row} = Selectable<${n.table}>\n`
+      : `\nexport type ${n.row} = Selectable<${n.table}>\nexport type ${n.insert} = Insertable<${n.table}>\nexport type ${n.update} = Updateable<${n.table}>\n`
   }
-
-  const kyselyImports = [...used].sort()
-  const importLines = [`import type { ${kyselyImports.join(', ')} } from 'kysely'`]
-  for (const [from, names] of [...imports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    importLines.push(`import type { ${[...names].sort().join(', ')} } from ${str(from)}`)
-  }
-  const text = `${HEADER(fingerprint(model))}\n${importLines.join('\n')}\n\n${body.join('\n')}`
-  return { text, warnings: plan.warnings }
 }
 
 function overrideType(o: TypeOverride): TsType {
