@@ -215,10 +215,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // A short-lived process holding a whole schema: ask V8 to favour a small heap over GC throughput. Measured on a
-  // 22k-column schema: peak RSS ~125 MB → ~95 MB at the same speed. (A heuristics flag, read while running.)
-  v8.setFlagsFromString('--optimize-for-size')
-  // Also keep the young generation from growing to its maximum (1,000 MariaDB tables: ~102 → ~98 MB on top of that).
+  // A short-lived process holding a whole schema: keep V8's young generation at its initial size instead of letting
+  // it grow to 3 × 16 MB. With the output written in batches, 1,000 tables × 22 columns peak at ~77 MB RSS instead
+  // of ~110 MB, at the same speed. (A heuristics flag, read while running; --optimize-for-size was ~20 % slower.)
   v8.setFlagsFromString('--semi-space-growth-factor=1')
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code

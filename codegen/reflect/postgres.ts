@@ -72,17 +72,12 @@ export async function reflectPostgres(db: Kysely<any> | SqlExecutor, options: Pg
     excludeQualified: exc.qualified,
     partitions: options.partitions ?? false,
   })
-  // The columns query is by far the slowest: start it first so the others run beside it on a pool.
-  const [columns, defaults, existing, relations, types, descriptions, constraints, indexes] = await Promise.all([
-    run(q.columns),
-    run(q.defaults),
-    run(q.schemas),
-    run(q.relations),
-    run(q.types),
-    run(q.descriptions),
-    run(q.constraints),
-    run(q.indexes),
-  ])
+  // The columns query is by far the slowest: start it first so the others run beside it on a pool. Constraints and
+  // indexes are read last and awaited only once the columns are built, so that building overlaps them.
+  const firstWave = Promise.all([run(q.columns), run(q.defaults), run(q.relations), run(q.types), run(q.schemas), run(q.descriptions)])
+  const keysWave = Promise.all([run(q.constraints), run(q.indexes)])
+  keysWave.catch(() => undefined) // awaited below; this only keeps an early failure from counting as unhandled
+  const [columns, defaults, relations, types, existing, descriptions] = await firstWave
   const known = new Set(existing.map((r) => r.nspname))
   const missing = schemas.filter((s) => !known.has(s))
   if (missing.length > 0) {
@@ -121,6 +116,7 @@ export async function reflectPostgres(db: Kysely<any> | SqlExecutor, options: Pg
   }
   inferViewNullability(built)
 
+  const [constraints, indexes] = await keysWave
   const consByRel = groupBy(constraints, (c) => c.conrelid)
   const idxByRel = groupBy(indexes, (i) => i.indrelid)
   const targetNames = (c: ConstraintRow): string[] => {
