@@ -144,6 +144,11 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
     // Progress for a person at a terminal (a big schema or --from-sql takes seconds); logs and pipes stay clean.
     const progress = io.stderr.isTTY === true && !io.env.CI
     if (progress) io.stderr.write(`dbgen: reading ${config.fromSql ? 'SQL files through PGlite' : 'the database'}…\r`)
+    if (heapTuning && !config.fromSql && /^(mysql|mariadb):/i.test(config.url ?? '')) {
+      // mysql2 and MySQL's bigger model (one enum per ENUM/SET column) cost ~10 MB more than pg: trade ~10 % speed for
+      // a smaller heap there (1,000 tables: ~90 → ~84 MB peak RSS). Only in the dbgen process, never in a host app.
+      v8.setFlagsFromString('--optimize-for-size')
+    }
     const result = await generate({ ...config, fromSql: config.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))), typeOptions: config.types })
     if (progress) io.stderr.write('\x1b[2K')
     for (const w of result.warnings) io.stderr.write(`dbgen: warning: ${w}\n`)
@@ -214,7 +219,11 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** Set when this module is the `dbgen` process itself: only then may it tune V8's heap. */
+let heapTuning = false
+
 if (isEntryPoint()) {
+  heapTuning = true
   // A short-lived process holding a whole schema: keep V8's young generation at its initial size instead of letting
   // it grow to 3 × 16 MB. With the output written in batches, 1,000 tables × 22 columns peak at ~77 MB RSS instead
   // of ~110 MB, at the same speed. (A heuristics flag, read while running; --optimize-for-size was ~20 % slower.)

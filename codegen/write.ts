@@ -9,7 +9,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 
 /** Text is gathered to about this many characters per write. */
-const BATCH = 256 * 1024
+const BATCH = 32 * 1024
 
 /** Writes every chunk to `path` (atomically, by rename) and returns the number of bytes written. */
 export function writeChunks(path: string, chunks: Iterable<string>): number {
