@@ -19,6 +19,9 @@ describeTargets('db.scope timeoutMs', (t) => {
   it.skipIf(t.name === 'pglite')('cancels the running statement on the server and rejects at the deadline', async () => {
     await createItems(t)
     const db = t.db<DB>()
+    const warnings: string[] = []
+    const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
     const started = Date.now()
     const err = await db
       .scope(async (tx) => {
@@ -37,6 +40,9 @@ describeTargets('db.scope timeoutMs', (t) => {
     expect(await db.kysely.selectFrom('items').selectAll().execute()).toEqual([])
     expect(await eventually(async () => db.stats().busy === 0)).toBe(true)
     expect(await idleInTransaction(t)).toBe(0)
+    process.off('warning', onWarning)
+    // The cancel goes through no deprecated driver API (pg's Client.cancel reads the deprecated activeQuery).
+    expect(warnings.filter((w) => w.startsWith('DeprecationWarning'))).toEqual([])
   })
 
   it('rejects at the deadline while the callback is busy elsewhere, and its tx is dead afterwards', async () => {

@@ -266,15 +266,24 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
       return conn
     },
     async cancel(conn) {
-      const target = (conn as PostgresConnection).client as unknown as { processID: number; secretKey: number; activeQuery: unknown }
-      if (!target.activeQuery) return
-      const canceller = new pg.Client(clientConfig(hostUrlOf.get(conn as PostgresConnection)))
+      // pg's own Client.cancel reads the deprecated `activeQuery` getter (a DeprecationWarning in the user's logs), so
+      // the CancelRequest is sent here the same way: a second connection to the same host carries only that message.
+      const target = (conn as PostgresConnection).client as unknown as { processID: number; secretKey: number; _getActiveQuery?(): unknown }
+      if (target._getActiveQuery && !target._getActiveQuery()) return
+      const canceller = new pg.Client(clientConfig(hostUrlOf.get(conn as PostgresConnection))) as unknown as {
+        host: string
+        port: number
+        connection: { connect(port: number | string, host?: string): void; cancel(pid: number, key: number): void; on(e: string, f: () => void): void }
+        on(e: string, f: () => void): void
+      }
       canceller.on('error', ignore)
       await new Promise<void>((resolve) => {
-        const c = canceller as unknown as { cancel(t: unknown, q: unknown): void; connection: { on(e: string, f: () => void): void } }
-        c.connection.on('end', resolve)
-        c.connection.on('error', resolve)
-        c.cancel(target, target.activeQuery)
+        const c = canceller.connection
+        c.on('end', resolve)
+        c.on('error', resolve)
+        c.on('connect', () => c.cancel(target.processID, target.secretKey))
+        if (canceller.host.startsWith('/')) c.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`)
+        else c.connect(canceller.port, canceller.host)
         setTimeout(resolve, 2_000).unref()
       })
     },
