@@ -162,7 +162,7 @@ function nonNegative(name: string, v: number | undefined, fallback: number): num
 }
 
 function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): readonly PgArrayLookup[] {
-  if (!m || dialect !== 'postgres' || (m.dialect !== undefined && m.dialect !== 'postgres')) return []
+  if (!m || dialect === 'mysql' || (m.dialect !== undefined && m.dialect !== 'postgres')) return []
   if (!m.enums || !m.tables || m.defaultSchema === undefined) return []
   return pgArrayLookups({ defaultSchema: m.defaultSchema, enums: m.enums, tables: m.tables })
 }

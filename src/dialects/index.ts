@@ -22,7 +22,7 @@ export function lazyDriver(c: ResolvedConfig): DialectDriver {
     case 'mysql':
       return createMysqlDriver(session)
     case 'pglite':
-      return createPGliteDriver({ pglite: c.pglite ?? pgliteFromUrl(c.url ?? 'pglite://memory'), types: c.types })
+      return createPGliteDriver({ pglite: c.pglite ?? pgliteFromUrl(c.url ?? 'pglite://memory'), types: c.types, arrayLookups: c.arrayLookups })
     default:
       throw new ConfigError(`Unknown dialect ${String(c.dialect)}.`)
   }

@@ -18,10 +18,11 @@ import {
   type TransactionSettings,
   CompiledQuery,
 } from 'kysely'
+import type { PgArrayLookup } from '../../codegen/type-map.js'
 import type { TypeOptions } from '../type-options.js'
 import { beginStatements } from './begin.js'
 import { inChunks, type DialectDriver, type RawConnection } from './dialect.js'
-import { postgresTypeParsers } from './postgres.js'
+import { lookUpArrays, postgresTypeParsers, type PostgresTypeParsers } from './postgres.js'
 import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
 
 /** The OIDs whose node-postgres parser is applied to PGlite results (scalars and their arrays). */
@@ -30,10 +31,15 @@ const PARSED_OIDS = [
   1114, 1115, 1184, 1185, 1186, 1187, 1700, 1231, 600, 1017, 1009, 1015, 2951,
 ]
 
+type Parsers = Record<number, (text: string) => unknown>
+
 /** PGlite `parsers` equal to node-postgres's parsers under these TypeOptions. */
-export function pgliteParsers(options: TypeOptions | undefined): Record<number, (text: string) => unknown> {
-  const types = postgresTypeParsers(options)
-  return Object.fromEntries(PARSED_OIDS.map((oid) => [oid, types.getTypeParser(oid, 'text')]))
+export function pgliteParsers(options: TypeOptions | undefined): Parsers {
+  return parsersFrom(postgresTypeParsers(options), PARSED_OIDS)
+}
+
+function parsersFrom(types: PostgresTypeParsers, oids: readonly number[]): Parsers {
+  return Object.fromEntries(oids.map((oid) => [oid, types.getTypeParser(oid, 'text')]))
 }
 
 /**
@@ -134,11 +140,16 @@ export interface PGliteDriverOptions {
   /** The instance, or a factory called on first use; a factory's instance is closed by `end()`. */
   readonly pglite: PGliteInstance | (() => PGliteInstance | Promise<PGliteInstance>)
   readonly types: TypeOptions | undefined
+  /** Per-database array types (enums, domains, citext) from the generated metadata, looked up on first use. */
+  readonly arrayLookups?: readonly PgArrayLookup[]
 }
 
 /** The engine's PGlite driver: pool size 1, one session, the same parsers as node-postgres. */
 export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver {
-  const parsers = pgliteParsers(options.types)
+  const types = postgresTypeParsers(options.types)
+  // One record, shared by every session: the per-database array parsers are added to it once they are looked up.
+  const parsers = parsersFrom(types, PARSED_OIDS)
+  let arraysReady = (options.arrayLookups ?? []).length === 0
   let instance: Promise<PGliteInstance> | undefined
   const owned = typeof options.pglite === 'function'
   const get = () => (instance ??= Promise.resolve(typeof options.pglite === 'function' ? options.pglite() : options.pglite))
@@ -146,7 +157,19 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
     name: 'pglite',
     maxPoolSize: 1,
     async connect() {
-      return openSession(await get(), parsers)
+      const session = await openSession(await get(), parsers)
+      if (!arraysReady) {
+        try {
+          const found = await lookUpArrays(session, options.arrayLookups ?? [])
+          types.addArrayParsers(found)
+          Object.assign(parsers, parsersFrom(types, found.map((f) => f.oid)))
+          arraysReady = true
+        } catch (err) {
+          session.destroy()
+          throw classifyPostgresError(err)
+        }
+      }
+      return session
     },
     async cancel() {
       // One in-process session: a running statement cannot be interrupted; the scope still rolls back after it.

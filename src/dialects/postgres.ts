@@ -66,7 +66,7 @@ export function postgresTypeParsers(options: TypeOptions | undefined): PostgresT
 }
 
 /** Looks up the OIDs of per-database array types (one query), for {@link PostgresTypeParsers.addArrayParsers}. */
-async function lookUpArrays(conn: RawConnection, lookups: readonly PgArrayLookup[]): Promise<{ oid: number; element: string }[]> {
+export async function lookUpArrays(conn: RawConnection, lookups: readonly PgArrayLookup[]): Promise<{ oid: number; element: string }[]> {
   if (lookups.length === 0) return []
   const r = await conn.query<{ i: number; oid: number }>(
     `SELECT l.i, t.typarray::int AS oid
