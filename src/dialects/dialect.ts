@@ -74,8 +74,8 @@ export interface DialectDriver {
 }
 
 /**
- * Streams by running the statement once, when iteration starts, and yielding its rows in chunks: what every
- * dialect does today (no server-side cursor yet), so memory is that of the whole result.
+ * Streams by running the statement once, when iteration starts, and yielding its rows in chunks: for PGlite, which
+ * returns a whole result at once (PostgreSQL and MySQL stream for real: postgres-cursor.ts, mysql-stream.ts).
  */
 export async function* inChunks<R>(run: () => Promise<QueryResult<R>>, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
   const res = await run()

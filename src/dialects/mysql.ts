@@ -15,7 +15,8 @@ import {
 import type { TypeOptions } from '../type-options.js'
 import { resolveTypeOptions } from '../type-options.js'
 import { beginStatements } from './begin.js'
-import { inChunks, type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
+import { type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
+import { streamRows } from './mysql-stream.js'
 import { classifyMysqlError, isMysqlConnectionError } from './mysql-errors.js'
 import { ConfigError } from '../errors.js'
 
@@ -117,7 +118,7 @@ class MysqlConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    return inChunks(() => this.query<R>(sql, params), chunkSize)
+    return streamRows<R>(this.#conn, sql, params, chunkSize, this.#converters)
   }
 
   onBroken(listener: (err: Error) => void): void {

@@ -13,8 +13,9 @@ import {
 } from 'kysely'
 import type { TypeOptions } from '../type-options.js'
 import { resolveTypeOptions } from '../type-options.js'
+import { streamPortal } from './postgres-cursor.js'
 import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
-import { inChunks, type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
+import { type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
 import { beginStatements } from './begin.js'
 import { parseHostList } from '../multi-host.js'
 import { pgElementParser, pgParserFor, pgParserPlan, type PgArrayLookup } from '../../codegen/type-map.js'
@@ -139,7 +140,7 @@ class PostgresConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    return inChunks(() => this.query<R>(sql, params), chunkSize)
+    return streamPortal<R>(this.#client, sql, params, chunkSize)
   }
 
   onBroken(listener: (err: Error) => void): void {
