@@ -43,12 +43,14 @@ export interface BudgetDecision {
 
 /**
  * Decides the pool size from the server's budget: `(max_connections − reserved − reserve − used by others) / workers`.
- * Throws ConnectionBudgetError in `'throw'` mode.
+ * Throws ConnectionBudgetError in `'throw'` mode. Not applied behind a pooler (`pooler: 'pgbouncer'`).
  */
 export function decideBudget(config: ResolvedConfig, budget: ServerBudget): BudgetDecision {
   const mode = config.guard.budget
   const max = config.pool.max
-  if (mode === 'off' || !Number.isFinite(budget.maxConnections)) return { max, warning: undefined }
+  // Behind PgBouncer our connections are its clients: the server's max_connections bounds PgBouncer's own server
+  // pool (default_pool_size), not them, so the budget read through it says nothing about this pool.
+  if (mode === 'off' || config.pooler !== undefined || !Number.isFinite(budget.maxConnections)) return { max, warning: undefined }
   const workers = workerCount(config.guard.workers)
   const available = budget.maxConnections - budget.reserved - config.guard.reserve - budget.usedByOthers
   const perWorker = Math.max(1, Math.floor(available / workers))

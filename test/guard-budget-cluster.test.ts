@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { ConnectionBudgetError, defineDb, disposeAll } from '../src/index.js'
 import { startThrowawayPostgres, type ThrowawayServer } from './support/throwaway-server.js'
 import { lastJson, runFixture } from './support/child.js'
-import { MYSQL_URL, PG_URL } from './support/servers.js'
+import { MYSQL_URL, PG_URL, pgbouncerUrlFor } from './support/servers.js'
 
 // A type-only import: erased at run time, so the fixture's cluster code does not run here.
 import type { Report } from './fixtures/cluster-budget.js'
@@ -76,3 +76,17 @@ for (const [kind, url] of [['postgres', PG_URL], ['mysql', MYSQL_URL]] as const)
     })
   })
 }
+
+describe('guard: connection budget behind PgBouncer', () => {
+  afterEach(() => disposeAll())
+
+  it("does not apply: PostgreSQL's max_connections bounds PgBouncer's server pool, not its clients", async () => {
+    const warnings: string[] = []
+    // 10 × 10,000 workers would be refused against the server's own limit (see above); through PgBouncer it is fine.
+    const db = defineDb({ url: pgbouncerUrlFor('postgres'), pooler: 'pgbouncer', guard: { budget: 'throw', workers: 10_000 }, logger: { warn: (m) => void warnings.push(m) } })
+    const rows = await Promise.all(Array.from({ length: 5 }, () => sql<{ one: number }>`SELECT 1 AS one`.execute(db.kysely)))
+    expect(rows.map((r) => r.rows[0]?.one)).toEqual([1, 1, 1, 1, 1])
+    expect(db.stats().total).toBeGreaterThan(1)
+    expect(warnings.filter((w) => /worker/.test(w))).toEqual([])
+  })
+})
