@@ -541,7 +541,12 @@ class ScopeConnection implements DatabaseConnection {
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     if (this.#root.ended) throw this.#root.endedError()
     if (this.#begin || this.#beginning) await this.send(CompiledQuery.raw('SELECT 1'))
-    yield* this.#inner.streamQuery<R>(q, chunkSize)
+    for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
+      yield chunk
+      // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
+      // the connection for the rollback instead of holding it until the reader gives up.
+      if (this.#root.ended) throw this.#root.endedError()
+    }
   }
 
   #first<R>(q: CompiledQuery): Promise<QueryResult<R>> {

@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
-import { DbscopeError } from '../src/index.js'
+import { DbscopeError, ScopeTimeoutError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
-import { admin, idleInTransaction, sessionId } from './support/sessions.js'
+import { admin, eventually, idleInTransaction, sessionId } from './support/sessions.js'
 
 interface DB {
   digits: { d: number }
@@ -84,4 +84,27 @@ describeTargets('streaming results', (t) => {
     expect(Number((await db.kysely.selectFrom('big').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c)).toBe(BIG_ROWS)
     expect(db.stats().busy).toBe(0)
   })
+
+  it.skipIf(t.kind === 'pglite')('a scope timeout while its stream waits for the reader ends the scope and frees the connection', async () => {
+    const db = t.db<DB>()
+    let seen = 0
+    const started = Date.now()
+    const err = await db
+      .scope(async (tx) => {
+        for await (const _row of tx.selectFrom('big').selectAll().stream(50)) {
+          seen++
+          await new Promise((r) => setTimeout(r, 5)) // a slow reader: the deadline passes mid-stream
+        }
+      }, { timeoutMs: 300 })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ScopeTimeoutError)
+    expect(Date.now() - started).toBeLessThan(300 + 1_500)
+    expect(seen).toBeGreaterThan(0)
+    expect(seen).toBeLessThan(BIG_ROWS)
+    expect(await eventually(async () => db.stats().busy === 0, 5_000)).toBe(true)
+    expect(await eventually(async () => (await idleInTransaction(t)) === 0, 5_000)).toBe(true)
+    // The pool is healthy afterwards.
+    expect(Number((await db.kysely.selectFrom('kept').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c)).toBe(1)
+  })
 })
+
