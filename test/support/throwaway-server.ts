@@ -10,7 +10,7 @@
  * try { … pg.url … await pg.restart() … } finally { await pg.stop() }
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
@@ -162,14 +162,19 @@ export async function startThrowawayMariadb(
   requireBinary(MARIADBD, 'mariadbd', 'apt-get install mariadb-server')
   const dir = mkdtempSync(join(tmpdir(), 'dbscope-my-'))
   const data = join(dir, 'data')
+  // A private tmpdir: MariaDB servers sharing /tmp delete each other's `#sql-temptable-*` files (seen as
+  // "mariadb-install-db failed: Error on delete of '/tmp/#sql-temptable-…'" when two start at once).
+  const tmp = join(dir, 'tmp')
+  mkdirSync(tmp)
   const user = isRoot() ? 'mysql' : userInfo().username
   if (isRoot()) {
     const { uid, gid } = await uidOf('mysql')
     chownSync(dir, uid, gid)
+    chownSync(tmp, uid, gid)
   }
   const userArgs = isRoot() ? [`--user=${user}`] : []
   try {
-    await run(MARIADB_INSTALL, ['--no-defaults', `--datadir=${data}`, ...userArgs, '--skip-test-db', '--auth-root-authentication-method=normal'], {
+    await run(MARIADB_INSTALL, ['--no-defaults', `--datadir=${data}`, `--tmpdir=${tmp}`, ...userArgs, '--skip-test-db', '--auth-root-authentication-method=normal'], {
       maxBuffer: 10 * 1024 * 1024,
     })
   } catch (err) {
@@ -179,6 +184,7 @@ export async function startThrowawayMariadb(
   const args = [
     '--no-defaults',
     `--datadir=${data}`,
+    `--tmpdir=${tmp}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--socket=${join(dir, 'sock')}`,
