@@ -4,7 +4,8 @@
  * `/usr/bin/time`. Prints medians and the ratio. Needs `npm run build` first (it runs `dist/codegen/cli.js`).
  *
  * @example
- * npx tsx bench/codegen.ts                       # PostgreSQL at $DBSCOPE_PG_URL or the local default
+ * npx tsx bench/codegen.ts                       # PostgreSQL, then MariaDB/MySQL (the local defaults or $DBSCOPE_*_URL)
+ * npx tsx bench/codegen.ts --dialect postgres
  * npx tsx bench/codegen.ts --runs 7 --tables 200
  * npx tsx bench/codegen.ts --dialect mysql         # MariaDB/MySQL at $DBSCOPE_MYSQL_URL or the local default
  * npx tsx bench/codegen.ts --setup-only          # build the database, print its URL, keep it (for profiling)
@@ -20,7 +21,7 @@ const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`)
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback
 }
-const dialect = arg('dialect', 'postgres')
+const dialects = arg('dialect', 'postgres,mysql').split(',')
 const runs = Number(arg('runs', '5'))
 const tables = Number(arg('tables', '1000'))
 const views = Math.min(50, tables)
@@ -193,6 +194,10 @@ const median = (xs: number[]) => {
 }
 
 async function main(): Promise<void> {
+  for (const dialect of dialects) await benchDialect(dialect)
+}
+
+async function benchDialect(dialect: string): Promise<void> {
   const d = DIALECTS[dialect]
   if (!d) throw new Error(`--dialect ${dialect} is not supported by this bench yet (have: ${Object.keys(DIALECTS).join(', ')}).`)
   if (!existsSync('dist/codegen/cli.js')) throw new Error('dist/codegen/cli.js is missing: run `npm run build` first.')
