@@ -94,7 +94,8 @@ export class Db<DB> implements AsyncDisposable {
   }
 
   /**
-   * Opens a transaction by hand. Dispose rolls back unless `commit()` ran.
+   * Opens a transaction by hand. Dispose rolls back unless `commit()` ran. With `readOnly: true` (outside a scope) it
+   * goes to a replica, like a readOnly scope.
    *
    * @example
    * await using tx = await db.begin()
@@ -102,7 +103,10 @@ export class Db<DB> implements AsyncDisposable {
    * await tx.commit()
    */
   async begin(options?: Pick<ScopeOptions, 'isolation' | 'readOnly'>): Promise<ManualTransaction<DB>> {
-    return beginManual<DB>(this.#live(), options)
+    const primary = this.#live()
+    // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
+    const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
+    return beginManual<DB>(replica ?? primary, options)
   }
 
   /**

@@ -40,6 +40,14 @@ describe('read replicas on a real streaming pair', () => {
     expect(await db.scope((tx) => portOf(tx))).toBe(pair.primary.port)
     expect(await db.scope((tx) => portOf(tx), { readOnly: false })).toBe(pair.primary.port)
     expect(await portOf(db.kysely)).toBe(pair.primary.port)
+    {
+      await using manual = await db.begin({ readOnly: true })
+      expect(await portOf(manual)).toBe(pair.replica.port)
+    }
+    {
+      await using manual = await db.begin()
+      expect(await portOf(manual)).toBe(pair.primary.port)
+    }
     // Inside a primary scope a nested readOnly stays the usual ConfigError, never a silent hop to another server.
     const nested = await db.scope(() => db.scope((tx) => portOf(tx), { readOnly: true })).then(() => undefined, (e: unknown) => e)
     expect(nested).toBeInstanceOf(ConfigError)
