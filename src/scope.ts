@@ -18,6 +18,7 @@ import {
   type TransactionSettings,
 } from 'kysely'
 import { EngineConnection, type Engine } from './engine.js'
+import type { StatementRunner } from './scope-executor.js'
 import {
   ConfigError,
   DbscopeError,
@@ -27,7 +28,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import type { Checkout } from './pool.js'
+import type { Checkout, Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -243,7 +244,7 @@ function callerFrames(stack: string | undefined): string {
 }
 
 /** State shared by a scope and its `tx`: the connection provider, the hooks, and whether it has ended. */
-abstract class Frame implements ConnectionProvider {
+abstract class Frame implements StatementRunner {
   readonly root: RootFrame
   readonly parentInContext: Frame | undefined
   readonly props: KyselyProps
@@ -262,10 +263,20 @@ abstract class Frame implements ConnectionProvider {
     this.root = root ?? (this as unknown as RootFrame)
     this.parentInContext = parentInContext
     const p = engine.props
-    this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: p.executor.withConnectionProvider(this) }
+    this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: engine.scopeExecutor(this) }
   }
 
   abstract provideConnection<T>(consumer: Consumer<T>): Promise<T>
+
+  /** Runs one statement of this frame (the `tx` executor's path). */
+  abstract execute<R>(q: CompiledQuery): Promise<QueryResult<R>>
+
+  /** A failed statement of this frame: noted, then rethrown (one function per frame, not a closure per statement). */
+  readonly failed = (err: unknown): never => {
+    this.root.settled(undefined)
+    this.noteFailure(err)
+    throw err
+  }
 
   addHook(commit: boolean, fn: Hook): void {
     if (this.ended) throw new ScopeEndedError('This scope has ended: register afterCommit/afterRollback hooks inside its callback.')
@@ -325,11 +336,45 @@ class RootFrame extends Frame {
     return this.run(this, consumer)
   }
 
+  execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    return this.runStatement(this, q)
+  }
+
   /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
   run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
     const conn = this.#conn
     if (conn === undefined) return this.connect().then((c) => this.#exec(frame, c, consumer))
     return this.#exec(frame, conn, consumer)
+  }
+
+  /**
+   * `run` for one compiled statement, without a consumer callback: an idle pooled connection is taken in the same
+   * synchronous step, and the statement costs one promise of this layer's own.
+   */
+  runStatement<R>(frame: Frame, q: CompiledQuery): Promise<QueryResult<R>> {
+    let conn = this.#conn
+    if (conn === undefined) {
+      try {
+        conn = this.#connectNow()
+        if (conn === undefined) return this.connect(RootFrame.prototype.runStatement).then((c) => this.#send<R>(frame, c, q))
+      } catch (err) {
+        return Promise.reject(err) // a disposed or foreign engine
+      }
+    }
+    return this.#send<R>(frame, conn, q)
+  }
+
+  #send<R>(frame: Frame, conn: ScopeConnection, q: CompiledQuery): Promise<QueryResult<R>> {
+    // Checked right before the statement is handed to the driver: nothing runs once the frame has ended.
+    if (frame.ended || this.ended) return Promise.reject(this.endedError())
+    this.#inFlight++
+    return conn.send<R>(q).then(this.settled, frame.failed)
+  }
+
+  /** A statement finished: passes its result through (one function per scope, not a closure per statement). */
+  readonly settled = <T>(value: T): T => {
+    this.#inFlight--
+    return value
   }
 
   // Plain promise callbacks rather than async/await: this runs for every statement, and with AsyncLocalStorage
@@ -357,14 +402,25 @@ class RootFrame extends Frame {
     )
   }
 
-  /** The scope's connection, taken from the pool on first use. */
-  connect(): Promise<ScopeConnection> {
+  /**
+   * The scope's connection, taken from the pool on first use. `trace` is where the leak watch's stack starts (see
+   * Trace): by default from the caller of this method.
+   */
+  connect(trace: Trace = RootFrame.prototype.connect): Promise<ScopeConnection> {
     if (this.ended) return Promise.reject(this.endedError())
-    return (this.#acquiring ??= this.#acquire())
+    if (this.#conn) return Promise.resolve(this.#conn)
+    return (this.#acquiring ??= this.#acquire(trace))
   }
 
-  #acquire(): Promise<ScopeConnection> {
-    return this.engine.acquire().then((checkout) => {
+  /** Takes an idle pooled connection synchronously when one is ready; undefined when the scope must wait for one. */
+  #connectNow(): ScopeConnection | undefined {
+    if (this.ended || this.#acquiring) return undefined
+    const checkout = this.engine.acquireIdle(RootFrame.prototype.runStatement)
+    return checkout && (this.#conn = new ScopeConnection(this, checkout, this.#begin))
+  }
+
+  #acquire(trace: Trace): Promise<ScopeConnection> {
+    return this.engine.acquire(trace).then((checkout) => {
       if (this.ended) {
         // The scope ended (timed out) while it waited for the pool.
         this.engine.release(checkout)
@@ -450,6 +506,12 @@ class SavepointFrame extends Frame {
     if (this.ended) throw this.root.endedError()
     await (this.#created ??= this.#create())
     return this.root.run(this, consumer)
+  }
+
+  async execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.ended) throw this.root.endedError()
+    await (this.#created ??= this.#create())
+    return this.root.runStatement(this, q)
   }
 
   /** SAVEPOINT, lazily: after the enclosing savepoint's, and carrying BEGIN when it is the scope's first statement. */
