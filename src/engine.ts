@@ -67,6 +67,10 @@ export class EngineConnection implements DatabaseConnection {
   constructor(engine: Engine, checkout: Checkout) {
     this.#engine = engine
     this.checkout = checkout
+    // Assigned here, not as a class field: esbuild (tsx) names a field's arrow with a defineProperty call.
+    this.#fail = (err) => {
+      throw this.fail(err)
+    }
   }
 
   get raw(): RawConnection {
@@ -96,10 +100,8 @@ export class EngineConnection implements DatabaseConnection {
     return undefined
   }
 
-  // One function per connection, not one closure per statement.
-  readonly #fail = (err: unknown): never => {
-    throw this.fail(err)
-  }
+  /** `fail` as a rejection handler: one function per connection, not a closure per statement. */
+  readonly #fail: (err: unknown) => never
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
     this.checkout.lastSql = q.sql

@@ -28,7 +28,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import type { Checkout, Trace } from './pool.js'
+import { captureOrigin, type Checkout, type Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -264,6 +264,13 @@ abstract class Frame implements StatementRunner {
     this.parentInContext = parentInContext
     const p = engine.props
     this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: engine.scopeExecutor(this) }
+    // Assigned here rather than as a class field: a field's arrow gets a name, which esbuild (tsx) sets by a
+    // defineProperty call on every scope.
+    this.failed = (err) => {
+      this.root.settled(undefined)
+      this.noteFailure(err)
+      throw err
+    }
   }
 
   abstract provideConnection<T>(consumer: Consumer<T>): Promise<T>
@@ -272,11 +279,7 @@ abstract class Frame implements StatementRunner {
   abstract execute<R>(q: CompiledQuery): Promise<QueryResult<R>>
 
   /** A failed statement of this frame: noted, then rethrown (one function per frame, not a closure per statement). */
-  readonly failed = (err: unknown): never => {
-    this.root.settled(undefined)
-    this.noteFailure(err)
-    throw err
-  }
+  readonly failed: (err: unknown) => never
 
   addHook(commit: boolean, fn: Hook): void {
     if (this.ended) throw new ScopeEndedError('This scope has ended: register afterCommit/afterRollback hooks inside its callback.')
@@ -326,6 +329,10 @@ class RootFrame extends Frame {
     super(engine, undefined, parentInContext)
     this.engine = engine
     this.#begin = begin
+    this.settled = (value) => {
+      this.#inFlight--
+      return value
+    }
   }
 
   get connection(): ScopeConnection | undefined {
@@ -355,8 +362,10 @@ class RootFrame extends Frame {
     let conn = this.#conn
     if (conn === undefined) {
       try {
-        conn = this.#connectNow()
-        if (conn === undefined) return this.connect(RootFrame.prototype.runStatement).then((c) => this.#send<R>(frame, c, q))
+        // The leak watch's stack, captured here rather than in the pool: fewer of dbscope's frames to walk.
+        const trace = this.engine.config.pool.leakWarnMs > 0 && !this.ended && !this.#acquiring ? captureOrigin() : true
+        conn = this.#connectNow(trace)
+        if (conn === undefined) return this.connect(trace).then((c) => this.#send<R>(frame, c, q))
       } catch (err) {
         return Promise.reject(err) // a disposed or foreign engine
       }
@@ -372,10 +381,7 @@ class RootFrame extends Frame {
   }
 
   /** A statement finished: passes its result through (one function per scope, not a closure per statement). */
-  readonly settled = <T>(value: T): T => {
-    this.#inFlight--
-    return value
-  }
+  readonly settled: <T>(value: T) => T
 
   // Plain promise callbacks rather than async/await: this runs for every statement, and with AsyncLocalStorage
   // active on Node 20 each await costs an extra promise and its hooks.
@@ -402,20 +408,17 @@ class RootFrame extends Frame {
     )
   }
 
-  /**
-   * The scope's connection, taken from the pool on first use. `trace` is where the leak watch's stack starts (see
-   * Trace): by default from the caller of this method.
-   */
-  connect(trace: Trace = RootFrame.prototype.connect): Promise<ScopeConnection> {
+  /** The scope's connection, taken from the pool on first use; `trace` is for the leak warning (see Trace). */
+  connect(trace: Trace = true): Promise<ScopeConnection> {
     if (this.ended) return Promise.reject(this.endedError())
     if (this.#conn) return Promise.resolve(this.#conn)
     return (this.#acquiring ??= this.#acquire(trace))
   }
 
   /** Takes an idle pooled connection synchronously when one is ready; undefined when the scope must wait for one. */
-  #connectNow(): ScopeConnection | undefined {
+  #connectNow(trace: Trace): ScopeConnection | undefined {
     if (this.ended || this.#acquiring) return undefined
-    const checkout = this.engine.acquireIdle(RootFrame.prototype.runStatement)
+    const checkout = this.engine.acquireIdle(trace)
     return checkout && (this.#conn = new ScopeConnection(this, checkout, this.#begin))
   }
 
@@ -613,11 +616,15 @@ class ScopeConnection implements DatabaseConnection {
     const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
     this.#beginning = p
     // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
-    const answered = () => {
-      if (this.#beginning === p) this.#beginning = undefined
-    }
-    p.then(answered, answered)
+    p.then(
+      () => this.#answered(p),
+      () => this.#answered(p),
+    )
     return p
+  }
+
+  #answered(p: Promise<unknown>): void {
+    if (this.#beginning === p) this.#beginning = undefined
   }
 
   /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */

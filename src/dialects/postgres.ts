@@ -141,8 +141,10 @@ class PostgresConnection implements RawConnection {
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
-      const callback: QueryCallback = (err, res) => (err ? reject(err) : resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)))
-      this.#client.query(new PrefixedQuery(prefix, sql, params as unknown[], callback) as unknown as pg.QueryConfig)
+      const query = new PrefixedQuery(prefix, sql, params as unknown[], (err, res) =>
+        err ? reject(err) : resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)),
+      )
+      this.#client.query(query as unknown as pg.QueryConfig)
     })
   }
 
