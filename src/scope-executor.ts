@@ -24,7 +24,7 @@ export class ScopeExecutor extends DefaultQueryExecutor {
   readonly #runner: StatementRunner
 
   constructor(compiler: QueryCompiler, adapter: DialectAdapter, runner: StatementRunner, plugins: readonly KyselyPlugin[]) {
-    super(compiler, adapter, runner, [...plugins])
+    super(compiler, adapter, runner, plugins as KyselyPlugin[])
     this.#runner = runner
   }
 
