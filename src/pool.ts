@@ -419,7 +419,7 @@ export class Pool {
  * frame on Node 20 (optimized frames are expanded into their inlined calls), so a scope captures at its statement,
  * where its first 8 frames are its own two, Kysely's two and then the application's.
  */
-export const ORIGIN_FRAMES = 8
+const ORIGIN_FRAMES = 8
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
 const CALLER_FRAMES = 14
 
