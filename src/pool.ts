@@ -417,11 +417,11 @@ export class Pool {
 /**
  * Frames kept for the leak warning. Capturing is the leak watch's whole cost, paid on every scope: about 0.5 µs per
  * frame on Node 20 (optimized frames are expanded into their inlined calls), so a scope captures at its statement,
- * where its first 8 frames are its own two, Kysely's two and then the application's.
+ * where its first 8 frames are dbscope's three, Kysely's one to three, and then the application's.
  */
-const ORIGIN_FRAMES = 8
+export const ORIGIN_FRAMES = 8
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
-const CALLER_FRAMES = 14
+const CALLER_FRAMES = 15
 
 /**
  * Records the caller's stack without formatting it (V8 formats `stack` lazily, on first read). The caller is the

@@ -2,8 +2,8 @@
  * The executor behind a scope's `tx`: each statement goes straight to the scope's frame.
  *
  * Kysely's own executor wraps every statement in a connection-provider callback and a result-transform step, each
- * an async function (several promises, and with AsyncLocalStorage active each promise runs its hooks). Without
- * plugins there is nothing to transform, so the frame runs the statement itself; with plugins Kysely's path is kept.
+ * an async function (several promises, and with AsyncLocalStorage active each promise runs its hooks). Here the
+ * frame runs the statement itself, and plugins (if any) transform its result afterwards.
  */
 import {
   DefaultQueryExecutor,
@@ -21,14 +21,43 @@ export interface StatementRunner extends ConnectionProvider {
 }
 
 export class ScopeExecutor extends DefaultQueryExecutor {
+  readonly #compiler: QueryCompiler
   readonly #runner: StatementRunner
 
   constructor(compiler: QueryCompiler, adapter: DialectAdapter, runner: StatementRunner, plugins: readonly KyselyPlugin[]) {
     super(compiler, adapter, runner, plugins as KyselyPlugin[])
+    this.#compiler = compiler
     this.#runner = runner
   }
 
   override executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    return this.plugins.length === 0 ? this.#runner.execute<R>(compiledQuery) : super.executeQuery<R>(compiledQuery)
+    const result = this.#runner.execute<R>(compiledQuery)
+    return this.plugins.length === 0 ? result : result.then((r) => this.#transform(r, compiledQuery))
+  }
+
+  /** Each plugin's transformResult in turn, as Kysely's executor runs them. */
+  async #transform<R>(result: QueryResult<R>, q: CompiledQuery): Promise<QueryResult<R>> {
+    for (const plugin of this.plugins) {
+      result = (await plugin.transformResult({ result: result as QueryResult<any>, queryId: q.queryId })) as QueryResult<R>
+    }
+    return result
+  }
+
+  // A `tx.withPlugin()` (or withSchema, which adds one) keeps statements on this path.
+  override withPlugins(plugins: readonly KyselyPlugin[]): ScopeExecutor {
+    return this.#with([...this.plugins, ...plugins])
+  }
+  override withPlugin(plugin: KyselyPlugin): ScopeExecutor {
+    return this.#with([...this.plugins, plugin])
+  }
+  override withPluginAtFront(plugin: KyselyPlugin): ScopeExecutor {
+    return this.#with([plugin, ...this.plugins])
+  }
+  override withoutPlugins(): ScopeExecutor {
+    return this.#with([])
+  }
+
+  #with(plugins: readonly KyselyPlugin[]): ScopeExecutor {
+    return new ScopeExecutor(this.#compiler, this.adapter, this.#runner, plugins)
   }
 }

@@ -28,7 +28,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import { captureOrigin, type Checkout, type Trace } from './pool.js'
+import { captureOrigin, ORIGIN_FRAMES, type Checkout, type Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -92,6 +92,8 @@ const ROLLBACK = CompiledQuery.raw('ROLLBACK')
 const TIMEOUT_GRACE_MS = 250
 const CANCEL_WAIT_MS = 1_000
 const noop = (): void => undefined
+/** Leak-watch frames kept when a statement comes through Kysely's connection-provider path rather than ScopeExecutor. */
+const CONSUMER_ORIGIN_FRAMES = 14
 
 /**
  * A Kysely `Transaction` bound to one scope, plus after-commit and after-rollback hooks.
@@ -349,28 +351,31 @@ class RootFrame extends Frame {
 
   /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
   run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
-    const conn = this.#conn
-    if (conn === undefined) return this.connect().then((c) => this.#exec(frame, c, consumer))
+    // Kysely's consumer path (streams, connection()): more of its frames sit between the caller and here.
+    const conn = this.#conn ?? this.#connection(CONSUMER_ORIGIN_FRAMES)
+    if (conn instanceof Promise) return conn.then((c) => this.#exec(frame, c, consumer))
     return this.#exec(frame, conn, consumer)
   }
 
-  /**
-   * `run` for one compiled statement, without a consumer callback: an idle pooled connection is taken in the same
-   * synchronous step, and the statement costs one promise of this layer's own.
-   */
+  /** `run` for one compiled statement, without a consumer callback: one promise of this layer's own. */
   runStatement<R>(frame: Frame, q: CompiledQuery): Promise<QueryResult<R>> {
-    let conn = this.#conn
-    if (conn === undefined) {
-      try {
-        // The leak watch's stack, captured here rather than in the pool: fewer of dbscope's frames to walk.
-        const trace = this.engine.config.pool.leakWarnMs > 0 && !this.ended && !this.#acquiring ? captureOrigin() : true
-        conn = this.#connectNow(trace)
-        if (conn === undefined) return this.connect(trace).then((c) => this.#send<R>(frame, c, q))
-      } catch (err) {
-        return Promise.reject(err) // a disposed or foreign engine
-      }
-    }
+    const conn = this.#conn ?? this.#connection(ORIGIN_FRAMES)
+    if (conn instanceof Promise) return conn.then((c) => this.#send<R>(frame, c, q))
     return this.#send<R>(frame, conn, q)
+  }
+
+  /**
+   * The scope's first statement takes its connection: an idle pooled one in the same synchronous step when one is
+   * ready, or a promise of one. The leak watch's stack is captured here rather than in the pool: the fewer of
+   * dbscope's frames V8 walks, the cheaper.
+   */
+  #connection(frames: number): ScopeConnection | Promise<ScopeConnection> {
+    try {
+      const trace = this.engine.config.pool.leakWarnMs > 0 && !this.ended && !this.#acquiring ? captureOrigin(frames) : true
+      return this.#connectNow(trace) ?? this.connect(trace)
+    } catch (err) {
+      return Promise.reject(err) // a disposed or foreign engine
+    }
   }
 
   #send<R>(frame: Frame, conn: ScopeConnection, q: CompiledQuery): Promise<QueryResult<R>> {
