@@ -415,11 +415,11 @@ export class Pool {
 }
 
 /**
- * Frames kept for the leak warning. Capturing is the leak watch's whole cost, paid on every scope: about 0.5 µs per
- * frame on Node 20 (optimized frames are expanded into their inlined calls), so a scope captures at its statement,
- * where its first 8 frames are dbscope's three, Kysely's one to three, and then the application's.
+ * Frames kept for the leak warning. Capturing is the leak watch's whole cost, paid on every scope: about 0.5–1 µs
+ * per frame walked on Node 20 (an optimized frame is expanded into its inlined calls), so a scope's statement
+ * captures in ScopeExecutor, where the first 6 frames are that one, Kysely's one to three, then the application's.
  */
-export const ORIGIN_FRAMES = 8
+export const ORIGIN_FRAMES = 6
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
 const CALLER_FRAMES = 15
 

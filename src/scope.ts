@@ -28,7 +28,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import { captureOrigin, ORIGIN_FRAMES, type Checkout, type Trace } from './pool.js'
+import type { Checkout, Origin, Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -92,8 +92,6 @@ const ROLLBACK = CompiledQuery.raw('ROLLBACK')
 const TIMEOUT_GRACE_MS = 250
 const CANCEL_WAIT_MS = 1_000
 const noop = (): void => undefined
-/** Leak-watch frames kept when a statement comes through Kysely's connection-provider path rather than ScopeExecutor. */
-const CONSUMER_ORIGIN_FRAMES = 14
 
 /**
  * A Kysely `Transaction` bound to one scope, plus after-commit and after-rollback hooks.
@@ -277,8 +275,10 @@ abstract class Frame implements StatementRunner {
 
   abstract provideConnection<T>(consumer: Consumer<T>): Promise<T>
 
-  /** Runs one statement of this frame (the `tx` executor's path). */
-  abstract execute<R>(q: CompiledQuery): Promise<QueryResult<R>>
+  abstract readonly needsOrigin: boolean
+
+  /** Runs one statement of this frame (the `tx` executor's path); `origin` is the leak watch's stack, if needed. */
+  abstract execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>>
 
   /** A failed statement of this frame: noted, then rethrown (one function per frame, not a closure per statement). */
   readonly failed: (err: unknown) => never
@@ -345,33 +345,35 @@ class RootFrame extends Frame {
     return this.run(this, consumer)
   }
 
-  execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    return this.runStatement(this, q)
+  /** The next statement takes the connection, and the leak watch is on: its caller's stack is wanted. */
+  get needsOrigin(): boolean {
+    return this.#conn === undefined && this.#acquiring === undefined && !this.ended && this.engine.config.pool.leakWarnMs > 0
+  }
+
+  execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
+    return this.runStatement(this, q, origin)
   }
 
   /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
   run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
-    // Kysely's consumer path (streams, connection()): more of its frames sit between the caller and here.
-    const conn = this.#conn ?? this.#connection(CONSUMER_ORIGIN_FRAMES)
+    const conn = this.#conn ?? this.#connection(true)
     if (conn instanceof Promise) return conn.then((c) => this.#exec(frame, c, consumer))
     return this.#exec(frame, conn, consumer)
   }
 
   /** `run` for one compiled statement, without a consumer callback: one promise of this layer's own. */
-  runStatement<R>(frame: Frame, q: CompiledQuery): Promise<QueryResult<R>> {
-    const conn = this.#conn ?? this.#connection(ORIGIN_FRAMES)
+  runStatement<R>(frame: Frame, q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
+    const conn = this.#conn ?? this.#connection(origin ?? true)
     if (conn instanceof Promise) return conn.then((c) => this.#send<R>(frame, c, q))
     return this.#send<R>(frame, conn, q)
   }
 
   /**
    * The scope's first statement takes its connection: an idle pooled one in the same synchronous step when one is
-   * ready, or a promise of one. The leak watch's stack is captured here rather than in the pool: the fewer of
-   * dbscope's frames V8 walks, the cheaper.
+   * ready, or a promise of one.
    */
-  #connection(frames: number): ScopeConnection | Promise<ScopeConnection> {
+  #connection(trace: Trace): ScopeConnection | Promise<ScopeConnection> {
     try {
-      const trace = this.engine.config.pool.leakWarnMs > 0 && !this.ended && !this.#acquiring ? captureOrigin(frames) : true
       return this.#connectNow(trace) ?? this.connect(trace)
     } catch (err) {
       return Promise.reject(err) // a disposed or foreign engine
@@ -516,10 +518,15 @@ class SavepointFrame extends Frame {
     return this.root.run(this, consumer)
   }
 
+  /** A savepoint's connection is taken by its SAVEPOINT statement (with a stack captured by the pool). */
+  get needsOrigin(): boolean {
+    return false
+  }
+
   async execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (this.ended) throw this.root.endedError()
     await (this.#created ??= this.#create())
-    return this.root.runStatement(this, q)
+    return this.root.runStatement(this, q, undefined)
   }
 
   /** SAVEPOINT, lazily: after the enclosing savepoint's, and carrying BEGIN when it is the scope's first statement. */
