@@ -14,6 +14,7 @@ import {
   type Driver,
   type KyselyPlugin,
   type KyselyProps,
+  type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely'
@@ -24,8 +25,9 @@ import type { DialectDriver, RawConnection } from './dialects/dialect.js'
 import { lazyDriver } from './dialects/index.js'
 import { ConfigError, DbscopeError, EngineDisposedError, ForeignOwnerError, redactSecrets, redactUrl } from './errors.js'
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from './guard.js'
-import { Pool, type Checkout, type PoolStats } from './pool.js'
+import { Pool, type Checkout, type PoolStats, type Trace } from './pool.js'
 import { assertPoolerSafe } from './pooler.js'
+import { ScopeExecutor, type StatementRunner } from './scope-executor.js'
 
 const REGISTRY = Symbol.for('dbscope.engines.v1')
 const PGLITE_IDS = Symbol.for('dbscope.pglite-ids.v1')
@@ -65,32 +67,41 @@ export class EngineConnection implements DatabaseConnection {
   constructor(engine: Engine, checkout: Checkout) {
     this.#engine = engine
     this.checkout = checkout
+    // Assigned here, not as a class field: esbuild (tsx) names a field's arrow with a defineProperty call.
+    this.#fail = (err) => {
+      throw this.fail(err)
+    }
   }
 
   get raw(): RawConnection {
     return this.checkout.raw
   }
 
-  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    this.checkout.lastSql = q.sql
-    if (this.#engine.config.pooler) assertPoolerSafe(q.sql)
-    try {
-      return await this.checkout.raw.query<R>(q.sql, q.parameters)
-    } catch (err) {
-      throw this.fail(err)
-    }
+  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const refused = this.#note(q)
+    return refused ?? this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
   }
 
   /** Runs `prefix` and then `q` in one round trip where the dialect can. */
-  async executeAfter<R>(prefix: string, q: CompiledQuery): Promise<QueryResult<R>> {
-    this.checkout.lastSql = q.sql
-    if (this.#engine.config.pooler) assertPoolerSafe(q.sql)
-    try {
-      return await this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters)
-    } catch (err) {
-      throw this.fail(err)
-    }
+  executeAfter<R>(prefix: string, q: CompiledQuery): Promise<QueryResult<R>> {
+    const refused = this.#note(q)
+    return refused ?? this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
   }
+
+  /** Records `q` as the last statement; a rejection when the pooler check refuses it. */
+  #note(q: CompiledQuery): Promise<never> | undefined {
+    this.checkout.lastSql = q.sql
+    if (!this.#engine.config.pooler) return undefined
+    try {
+      assertPoolerSafe(q.sql)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return undefined
+  }
+
+  /** `fail` as a rejection handler: one function per connection, not a closure per statement. */
+  readonly #fail: (err: unknown) => never
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
     this.checkout.lastSql = q.sql
@@ -154,9 +165,17 @@ class EngineKyselyDriver implements Driver {
  */
 class RootExecutor extends DefaultQueryExecutor {
   readonly #engine: Engine
+  readonly #compiler: QueryCompiler
   constructor(engine: Engine, dialect: Dialect, driver: Driver, plugins: KyselyPlugin[]) {
-    super(dialect.createQueryCompiler(), dialect.createAdapter(), new DefaultConnectionProvider(driver), plugins)
+    const compiler = dialect.createQueryCompiler()
+    super(compiler, dialect.createAdapter(), new DefaultConnectionProvider(driver), plugins)
     this.#engine = engine
+    this.#compiler = compiler
+  }
+
+  /** The executor of a scope's `tx`: same compiler, adapter and plugins, statements run by the scope's frame. */
+  forScope(runner: StatementRunner): ScopeExecutor {
+    return new ScopeExecutor(this.#compiler, this.adapter, runner, this.plugins)
   }
 
   override async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
@@ -188,6 +207,7 @@ export class Engine {
   readonly owner: Owner
   readonly props: KyselyProps
   readonly kysely: Kysely<any>
+  readonly #executor: RootExecutor
   /** Set by the scope module: warns or throws when `db.kysely` is used inside an active scope. */
   beforeRootQuery: (() => void) | undefined
   #driver: DialectDriver | undefined
@@ -210,6 +230,7 @@ export class Engine {
     const driver = dialect.createDriver()
     const plugins: KyselyPlugin[] = config.camelCase ? [new CamelCasePlugin()] : []
     const executor = new RootExecutor(this, dialect, driver, plugins)
+    this.#executor = executor
     this.props = { config: { dialect, plugins }, dialect, driver, executor }
     this.kysely = new Kysely<any>(this.props)
   }
@@ -238,13 +259,24 @@ export class Engine {
     }
   }
 
+  /** The executor for a scope's `tx` (see ScopeExecutor). */
+  scopeExecutor(runner: StatementRunner): ScopeExecutor {
+    return this.#executor.forScope(runner)
+  }
+
   /**
    * Takes a connection from the pool (creating the pool on first use). `trace` records the caller's stack for the
    * leak warning; it must be called synchronously from the code that will hold the connection.
    */
-  acquire(trace = true): Promise<Checkout> {
+  acquire(trace: Trace = true): Promise<Checkout> {
     if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
     return (this.#pool ?? this.pool).acquire(trace)
+  }
+
+  /** An idle connection at once when the pool has one ready, or undefined (then use acquire()). */
+  acquireIdle(trace: Trace = true): Checkout | undefined {
+    if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
+    return this.#pool?.acquireIdle(trace)
   }
 
   /** Opens one connection; any failure becomes a ConnectError whose message names the server, never the password. */

@@ -30,6 +30,18 @@ export interface PoolOptions {
   readonly leakWarnMs: number
 }
 
+/** Where a checkout was taken: a captured stack, formatted only when read (by a leak warning). */
+export interface Origin {
+  readonly stack?: string
+}
+
+/**
+ * Whether `acquire()` records where it was called, for the leak warning: `true` captures the stack there, `false`
+ * records nothing, and an Origin is one the caller captured itself, closer to the application's code (a scope
+ * captures at its statement, so that the frames kept are the application's and Kysely's, not dbscope's).
+ */
+export type Trace = boolean | Origin
+
 /** A pooled connection as handed out by `acquire()`. */
 export interface Checkout {
   readonly raw: RawConnection
@@ -39,7 +51,7 @@ export interface Checkout {
   checkedOutAt: number
   lastUsedAt: number
   /** Where it was taken, for the leak warning (not captured for single db.kysely statements). */
-  origin: { stack?: string } | undefined
+  origin: Origin | undefined
   /** The last statement sent on it, for the leak warning. */
   lastSql: string | undefined
   leakReported: boolean
@@ -68,7 +80,7 @@ interface Waiter {
   reject(e: Error): void
   timer: NodeJS.Timeout | undefined
   done: boolean
-  origin: { stack?: string } | undefined
+  origin: Origin | undefined
 }
 
 const PING_SQL = 'SELECT 1'
@@ -106,19 +118,34 @@ export class Pool {
 
   /**
    * Hands out a connection: an idle one, a new one, or the next one released, within `acquireTimeoutMs`.
-   * `trace` records the caller's stack (synchronously, before any await) for the leak warning.
+   * `trace` records the caller's stack (synchronously, before any await) for the leak warning; see {@link Trace}.
    */
-  acquire(trace = true): Promise<Checkout> {
+  acquire(trace: Trace = true): Promise<Checkout> {
     if (this.#closed) return Promise.reject(new EngineDisposedError('The pool is closed: the engine was disposed. Create a new db with defineDb().'))
-    let origin: { stack?: string } | undefined
-    if (trace && this.#opts.leakWarnMs > 0) origin = captureOrigin()
+    const origin = this.#origin(trace)
     if (this.#reaper === undefined) this.#startReaper()
     // Fast path: an idle connection that needs no ping.
-    if (this.#gate === undefined && !this.#opts.prePing) {
-      const c = this.#takeIdle()
-      if (c !== undefined) return Promise.resolve(this.#checkOut(c, origin))
-    }
+    const c = this.#ready()
+    if (c !== undefined) return Promise.resolve(this.#checkOut(c, origin))
     return this.#acquireSlow(origin)
+  }
+
+  /** An idle connection handed out at once when one is ready (no ping, no wait), or undefined: then use acquire(). */
+  acquireIdle(trace: Trace = true): Checkout | undefined {
+    if (this.#closed) return undefined
+    const c = this.#ready()
+    if (c === undefined) return undefined
+    if (this.#reaper === undefined) this.#startReaper()
+    return this.#checkOut(c, this.#origin(trace))
+  }
+
+  #origin(trace: Trace): Origin | undefined {
+    if (trace === false || this.#opts.leakWarnMs <= 0) return undefined
+    return trace === true ? captureOrigin(CALLER_FRAMES) : trace
+  }
+
+  #ready(): Checkout | undefined {
+    return this.#gate === undefined && !this.#opts.prePing ? this.#takeIdle() : undefined
   }
 
   /** The most recently used idle connection that is neither expired nor broken (those are closed on the way). */
@@ -130,7 +157,7 @@ export class Pool {
     }
   }
 
-  async #acquireSlow(origin: { stack?: string } | undefined): Promise<Checkout> {
+  async #acquireSlow(origin: Origin | undefined): Promise<Checkout> {
     while (this.#gate !== undefined) await this.#gate
     if (this.#closed) throw new EngineDisposedError('The pool is closed: the engine was disposed. Create a new db with defineDb().')
     for (let c = this.#takeIdle(); c !== undefined; c = this.#takeIdle()) {
@@ -221,7 +248,7 @@ export class Pool {
     return this.#opts.maxLifetimeMs > 0 && Date.now() - c.createdAt >= this.#opts.maxLifetimeMs
   }
 
-  #checkOut(c: Checkout, origin: { stack?: string } | undefined): Checkout {
+  #checkOut(c: Checkout, origin: Origin | undefined): Checkout {
     const now = Date.now()
     c.checkedOutAt = now
     c.lastUsedAt = now
@@ -292,7 +319,7 @@ export class Pool {
   }
 
 
-  #wait(origin: { stack?: string } | undefined): Promise<Checkout> {
+  #wait(origin: Origin | undefined): Promise<Checkout> {
     return new Promise<Checkout>((resolve, reject) => {
       const w: Waiter = { resolve, reject, timer: undefined, done: false, origin }
       if (this.#opts.acquireTimeoutMs > 0) {
@@ -388,16 +415,22 @@ export class Pool {
 }
 
 /**
- * Frames kept for the leak warning. Capturing is the leak watch's whole cost (~100 µs per scope at 40 frames on
- * Node 20, with async frames); the taker's own frame sits within the first dozen.
+ * Frames kept for the leak warning. Capturing is the leak watch's whole cost, paid on every scope: about 0.5–1 µs
+ * per frame walked on Node 20 (an optimized frame is expanded into its inlined calls), so a scope's statement
+ * captures in ScopeExecutor, where the first 6 frames are that one, Kysely's one to three, then the application's.
  */
-const ORIGIN_FRAMES = 14
+export const ORIGIN_FRAMES = 6
+/** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
+const CALLER_FRAMES = 15
 
-/** Records the caller's stack without formatting it (V8 formats `stack` lazily, on first read). */
-function captureOrigin(): { stack?: string } {
+/**
+ * Records the caller's stack without formatting it (V8 formats `stack` lazily, on first read). The caller is the
+ * first frame kept: passing a deeper function to skip to would cost a visit to every frame skipped.
+ */
+export function captureOrigin(frames = ORIGIN_FRAMES): Origin {
   const origin: { stack?: string } = {}
   const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = ORIGIN_FRAMES
+  Error.stackTraceLimit = frames
   Error.captureStackTrace(origin, captureOrigin)
   Error.stackTraceLimit = limit
   return origin

@@ -18,6 +18,7 @@ import {
   type TransactionSettings,
 } from 'kysely'
 import { EngineConnection, type Engine } from './engine.js'
+import type { StatementRunner } from './scope-executor.js'
 import {
   ConfigError,
   DbscopeError,
@@ -27,7 +28,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import type { Checkout } from './pool.js'
+import type { Checkout, Origin, Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -243,7 +244,7 @@ function callerFrames(stack: string | undefined): string {
 }
 
 /** State shared by a scope and its `tx`: the connection provider, the hooks, and whether it has ended. */
-abstract class Frame implements ConnectionProvider {
+abstract class Frame implements StatementRunner {
   readonly root: RootFrame
   readonly parentInContext: Frame | undefined
   readonly props: KyselyProps
@@ -262,10 +263,25 @@ abstract class Frame implements ConnectionProvider {
     this.root = root ?? (this as unknown as RootFrame)
     this.parentInContext = parentInContext
     const p = engine.props
-    this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: p.executor.withConnectionProvider(this) }
+    this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: engine.scopeExecutor(this) }
+    // Assigned here rather than as a class field: a field's arrow gets a name, which esbuild (tsx) sets by a
+    // defineProperty call on every scope.
+    this.failed = (err) => {
+      this.root.settled(undefined)
+      this.noteFailure(err)
+      throw err
+    }
   }
 
   abstract provideConnection<T>(consumer: Consumer<T>): Promise<T>
+
+  abstract readonly needsOrigin: boolean
+
+  /** Runs one statement of this frame (the `tx` executor's path); `origin` is the leak watch's stack, if needed. */
+  abstract execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>>
+
+  /** A failed statement of this frame: noted, then rethrown (one function per frame, not a closure per statement). */
+  readonly failed: (err: unknown) => never
 
   addHook(commit: boolean, fn: Hook): void {
     if (this.ended) throw new ScopeEndedError('This scope has ended: register afterCommit/afterRollback hooks inside its callback.')
@@ -315,6 +331,10 @@ class RootFrame extends Frame {
     super(engine, undefined, parentInContext)
     this.engine = engine
     this.#begin = begin
+    this.settled = (value) => {
+      this.#inFlight--
+      return value
+    }
   }
 
   get connection(): ScopeConnection | undefined {
@@ -325,12 +345,50 @@ class RootFrame extends Frame {
     return this.run(this, consumer)
   }
 
+  /** The next statement takes the connection, and the leak watch is on: its caller's stack is wanted. */
+  get needsOrigin(): boolean {
+    return this.#conn === undefined && this.#acquiring === undefined && !this.ended && this.engine.config.pool.leakWarnMs > 0
+  }
+
+  execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
+    return this.runStatement(this, q, origin)
+  }
+
   /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
   run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
-    const conn = this.#conn
-    if (conn === undefined) return this.connect().then((c) => this.#exec(frame, c, consumer))
+    const conn = this.#conn ?? this.#connection(true)
+    if (conn instanceof Promise) return conn.then((c) => this.#exec(frame, c, consumer))
     return this.#exec(frame, conn, consumer)
   }
+
+  /** `run` for one compiled statement, without a consumer callback: one promise of this layer's own. */
+  runStatement<R>(frame: Frame, q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
+    const conn = this.#conn ?? this.#connection(origin ?? true)
+    if (conn instanceof Promise) return conn.then((c) => this.#send<R>(frame, c, q))
+    return this.#send<R>(frame, conn, q)
+  }
+
+  /**
+   * The scope's first statement takes its connection: an idle pooled one in the same synchronous step when one is
+   * ready, or a promise of one.
+   */
+  #connection(trace: Trace): ScopeConnection | Promise<ScopeConnection> {
+    try {
+      return this.#connectNow(trace) ?? this.connect(trace)
+    } catch (err) {
+      return Promise.reject(err) // a disposed or foreign engine
+    }
+  }
+
+  #send<R>(frame: Frame, conn: ScopeConnection, q: CompiledQuery): Promise<QueryResult<R>> {
+    // Checked right before the statement is handed to the driver: nothing runs once the frame has ended.
+    if (frame.ended || this.ended) return Promise.reject(this.endedError())
+    this.#inFlight++
+    return conn.send<R>(q).then(this.settled, frame.failed)
+  }
+
+  /** A statement finished: passes its result through (one function per scope, not a closure per statement). */
+  readonly settled: <T>(value: T) => T
 
   // Plain promise callbacks rather than async/await: this runs for every statement, and with AsyncLocalStorage
   // active on Node 20 each await costs an extra promise and its hooks.
@@ -357,14 +415,22 @@ class RootFrame extends Frame {
     )
   }
 
-  /** The scope's connection, taken from the pool on first use. */
-  connect(): Promise<ScopeConnection> {
+  /** The scope's connection, taken from the pool on first use; `trace` is for the leak warning (see Trace). */
+  connect(trace: Trace = true): Promise<ScopeConnection> {
     if (this.ended) return Promise.reject(this.endedError())
-    return (this.#acquiring ??= this.#acquire())
+    if (this.#conn) return Promise.resolve(this.#conn)
+    return (this.#acquiring ??= this.#acquire(trace))
   }
 
-  #acquire(): Promise<ScopeConnection> {
-    return this.engine.acquire().then((checkout) => {
+  /** Takes an idle pooled connection synchronously when one is ready; undefined when the scope must wait for one. */
+  #connectNow(trace: Trace): ScopeConnection | undefined {
+    if (this.ended || this.#acquiring) return undefined
+    const checkout = this.engine.acquireIdle(trace)
+    return checkout && (this.#conn = new ScopeConnection(this, checkout, this.#begin))
+  }
+
+  #acquire(trace: Trace): Promise<ScopeConnection> {
+    return this.engine.acquire(trace).then((checkout) => {
       if (this.ended) {
         // The scope ended (timed out) while it waited for the pool.
         this.engine.release(checkout)
@@ -450,6 +516,17 @@ class SavepointFrame extends Frame {
     if (this.ended) throw this.root.endedError()
     await (this.#created ??= this.#create())
     return this.root.run(this, consumer)
+  }
+
+  /** A savepoint's connection is taken by its SAVEPOINT statement (with a stack captured by the pool). */
+  get needsOrigin(): boolean {
+    return false
+  }
+
+  async execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.ended) throw this.root.endedError()
+    await (this.#created ??= this.#create())
+    return this.root.runStatement(this, q, undefined)
   }
 
   /** SAVEPOINT, lazily: after the enclosing savepoint's, and carrying BEGIN when it is the scope's first statement. */
@@ -556,11 +633,15 @@ class ScopeConnection implements DatabaseConnection {
     const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
     this.#beginning = p
     // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
-    const answered = () => {
-      if (this.#beginning === p) this.#beginning = undefined
-    }
-    p.then(answered, answered)
+    p.then(
+      () => this.#answered(p),
+      () => this.#answered(p),
+    )
     return p
+  }
+
+  #answered(p: Promise<unknown>): void {
+    if (this.#beginning === p) this.#beginning = undefined
   }
 
   /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */

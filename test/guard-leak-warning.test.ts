@@ -30,6 +30,20 @@ describeTargets('guard: leak watch', (t) => {
     await db.dispose()
   })
 
+  it('a scope on a camelCase db (its tx has a plugin) is reported with the stack that took it too', async () => {
+    const { messages, logger } = recorder()
+    const db = t.db({ pool: { leakWarnMs: 150 }, logger, camelCase: true })
+    await db.scope(async function holdsWithPlugins(tx) {
+      await sql`SELECT 3`.execute(tx)
+      await sleep(500)
+    })
+    const found = leaks(messages)
+    expect(found).toHaveLength(1)
+    expect(found[0]).toContain('guard-leak-warning.test.ts')
+    expect(found[0]).toContain('holdsWithPlugins')
+    await db.dispose()
+  })
+
   it('db.kysely.transaction() held too long is reported with its stack too', async () => {
     const { messages, logger } = recorder()
     const db = t.db({ pool: { leakWarnMs: 150 }, logger })

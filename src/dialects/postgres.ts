@@ -80,12 +80,19 @@ export async function lookUpArrays(conn: RawConnection, lookups: readonly PgArra
   return r.rows.map((row) => ({ oid: Number(row.oid), element: lookups[Number(row.i) - 1]!.element }))
 }
 
-/** A pg.Query that first runs a parameterless statement (BEGIN …) in the same pipeline, before one Sync. */
-class PrefixedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig) => pg.Query & { prepare(c: unknown): void }) {
+type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[]) => void
+type PgQuery = pg.Query & { queryMode?: string; prepare(c: unknown): void }
+
+/**
+ * A pg.Query that first runs a parameterless statement (BEGIN …) in the same pipeline, before one Sync. Built from
+ * (text, values, callback) rather than a config object, which pg would copy property by property.
+ */
+class PrefixedQuery extends (pg.Query as unknown as new (text: string, values: unknown[], callback: QueryCallback) => PgQuery) {
   readonly #prefix: string
-  constructor(prefix: string, config: pg.QueryConfig) {
-    super({ ...config, queryMode: 'extended' } as pg.QueryConfig)
+  constructor(prefix: string, text: string, values: unknown[], callback: QueryCallback) {
+    super(text, values, callback)
     this.#prefix = prefix
+    this.queryMode = 'extended'
   }
   override prepare(connection: { parse(q: object): void; bind(q: object): void; execute(q: object): void }): void {
     connection.parse({ text: this.#prefix, name: '', types: [] })
@@ -124,19 +131,22 @@ class PostgresConnection implements RawConnection {
     return this.#broken
   }
 
-  async query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    // The (text, values) form: pg copies a config object on every call, a string it does not.
-    const res = await this.#client.query(sql, params as unknown[])
-    return toQueryResult<R>(res)
+  query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
+    // in a promise of its own; one promise here is all a statement costs.
+    return new Promise((resolve, reject) => {
+      this.#client.query(sql, params as unknown[], (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(toQueryResult<R>(res))))
+    })
   }
 
-  async queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
-    const res = await new Promise<pg.QueryResult | pg.QueryResult[]>((resolve, reject) => {
-      const callback = (err: Error | null, r: pg.QueryResult | pg.QueryResult[]) => (err ? reject(err) : resolve(r))
-      this.#client.query(new PrefixedQuery(prefix, { text: sql, values: params as unknown[], callback } as pg.QueryConfig) as unknown as pg.QueryConfig)
+    return new Promise((resolve, reject) => {
+      const query = new PrefixedQuery(prefix, sql, params as unknown[], (err, res) =>
+        err ? reject(err) : resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)),
+      )
+      this.#client.query(query as unknown as pg.QueryConfig)
     })
-    return toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {

@@ -1,0 +1,68 @@
+/**
+ * The executor behind a scope's `tx`: each statement goes straight to the scope's frame.
+ *
+ * Kysely's own executor wraps every statement in a connection-provider callback and a result-transform step, each
+ * an async function (several promises, and with AsyncLocalStorage active each promise runs its hooks). Here the
+ * frame runs the statement itself, and plugins (if any) transform its result afterwards.
+ */
+import {
+  DefaultQueryExecutor,
+  type CompiledQuery,
+  type ConnectionProvider,
+  type DialectAdapter,
+  type KyselyPlugin,
+  type QueryCompiler,
+  type QueryResult,
+} from 'kysely'
+import { captureOrigin, type Origin } from './pool.js'
+
+/** A connection provider that can also run one statement itself (a scope's frame). */
+export interface StatementRunner extends ConnectionProvider {
+  /** The next statement takes a connection from the pool, and the leak watch wants its caller's stack. */
+  readonly needsOrigin: boolean
+  execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>>
+}
+
+export class ScopeExecutor extends DefaultQueryExecutor {
+  readonly #compiler: QueryCompiler
+  readonly #runner: StatementRunner
+
+  constructor(compiler: QueryCompiler, adapter: DialectAdapter, runner: StatementRunner, plugins: readonly KyselyPlugin[]) {
+    super(compiler, adapter, runner, plugins as KyselyPlugin[])
+    this.#compiler = compiler
+    this.#runner = runner
+  }
+
+  override executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // The leak watch's stack is captured here, dbscope's first frame below the caller: V8 pays for every frame walked.
+    const origin = this.#runner.needsOrigin ? captureOrigin() : undefined
+    const result = this.#runner.execute<R>(compiledQuery, origin)
+    return this.plugins.length === 0 ? result : result.then((r) => this.#transform(r, compiledQuery))
+  }
+
+  /** Each plugin's transformResult in turn, as Kysely's executor runs them. */
+  async #transform<R>(result: QueryResult<R>, q: CompiledQuery): Promise<QueryResult<R>> {
+    for (const plugin of this.plugins) {
+      result = (await plugin.transformResult({ result: result as QueryResult<any>, queryId: q.queryId })) as QueryResult<R>
+    }
+    return result
+  }
+
+  // A `tx.withPlugin()` (or withSchema, which adds one) keeps statements on this path.
+  override withPlugins(plugins: readonly KyselyPlugin[]): ScopeExecutor {
+    return this.#with([...this.plugins, ...plugins])
+  }
+  override withPlugin(plugin: KyselyPlugin): ScopeExecutor {
+    return this.#with([...this.plugins, plugin])
+  }
+  override withPluginAtFront(plugin: KyselyPlugin): ScopeExecutor {
+    return this.#with([plugin, ...this.plugins])
+  }
+  override withoutPlugins(): ScopeExecutor {
+    return this.#with([])
+  }
+
+  #with(plugins: readonly KyselyPlugin[]): ScopeExecutor {
+    return new ScopeExecutor(this.#compiler, this.adapter, this.#runner, plugins)
+  }
+}
