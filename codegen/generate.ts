@@ -27,6 +27,7 @@ export interface GenerateResult {
   readonly warnings: readonly string[]
   /** The source in words, password redacted. */
   readonly source: string
+  /** Counts, and `ms`: the time spent opening and reading the database (the files render later, when read). */
   readonly stats: { readonly relations: number; readonly columns: number; readonly enums: number; readonly ms: number }
 }
 
