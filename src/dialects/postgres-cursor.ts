@@ -30,7 +30,7 @@ interface PagedQuery {
 
 const Paged = pg.Query as unknown as new (config: pg.QueryConfig & { rows: number }) => pg.Query & PagedQuery
 
-/** A pg `Query` that pauses at every suspended portal until {@link PortalQuery.more} is called. */
+/** A pg `Query` that pauses at every suspended portal until the reader asks for the next chunk ({@link PortalQuery.next}). */
 class PortalQuery extends Paged {
   #wire: Wire | undefined
   #synced = false
