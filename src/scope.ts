@@ -10,14 +10,15 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   CompiledQuery,
   Transaction,
-  type ConnectionProvider,
   type DatabaseConnection,
   type KyselyPlugin,
   type KyselyProps,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely'
-import { EngineConnection, type Engine } from './engine.js'
+import type { Engine } from './engine.js'
+import { ScopeConnection } from './scope-connection.js'
+import { runHooks, type Hook } from './scope-hooks.js'
 import type { StatementRunner } from './scope-executor.js'
 import {
   ConfigError,
@@ -28,7 +29,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import type { Checkout, Origin, Trace } from './pool.js'
+import type { Origin, Trace } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -83,7 +84,6 @@ export interface ScopeOptions {
   readonly propagation?: Propagation
 }
 
-type Hook = () => unknown
 type Consumer<T> = (connection: DatabaseConnection) => Promise<T>
 
 const COMMIT = CompiledQuery.raw('COMMIT')
@@ -572,117 +572,6 @@ class SavepointFrame extends Frame {
     }
     if (failure !== undefined) throw failure
   }
-}
-
-/** The scope's connection as Kysely sees it: BEGIN goes out with the first statement; errors are classified. */
-class ScopeConnection implements DatabaseConnection {
-  readonly checkout: Checkout
-  readonly #root: RootFrame
-  readonly #inner: EngineConnection
-  /** BEGIN, until it has been sent. */
-  #begin: readonly string[] | undefined
-  /** The first statement (carrying BEGIN) while it is in flight; other statements wait for it. */
-  #beginning: Promise<unknown> | undefined
-  /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
-  begun = false
-
-  constructor(root: RootFrame, checkout: Checkout, begin: readonly string[]) {
-    this.#root = root
-    this.checkout = checkout
-    this.#inner = new EngineConnection(root.engine, checkout)
-    this.#begin = begin
-  }
-
-  get broken(): boolean {
-    return this.#inner.broken || this.checkout.raw.broken
-  }
-
-  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#root.ended) return Promise.reject(this.#root.endedError())
-    return this.send<R>(q)
-  }
-
-  /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
-  send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#begin) return this.#first<R>(q)
-    if (this.#beginning) return this.#afterBegin<R>(q, true)
-    return this.#inner.executeQuery<R>(q)
-  }
-
-  /** A control statement at the end of a frame (COMMIT, ROLLBACK, RELEASE …): runs even though the frame ended. */
-  control(q: CompiledQuery): Promise<unknown> {
-    if (this.#beginning) return this.#afterBegin(q, false)
-    return this.#inner.executeQuery(q)
-  }
-
-  async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    if (this.#root.ended) throw this.#root.endedError()
-    if (this.#begin || this.#beginning) await this.send(CompiledQuery.raw('SELECT 1'))
-    for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
-      yield chunk
-      // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
-      // the connection for the rollback instead of holding it until the reader gives up.
-      if (this.#root.ended) throw this.#root.endedError()
-    }
-  }
-
-  #first<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const begin = this.#begin!
-    this.#begin = undefined
-    this.begun = true
-    const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
-    this.#beginning = p
-    // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
-    p.then(
-      () => this.#answered(p),
-      () => this.#answered(p),
-    )
-    return p
-  }
-
-  #answered(p: Promise<unknown>): void {
-    if (this.#beginning === p) this.#beginning = undefined
-  }
-
-  /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */
-  async #sendBegin<R>(begin: readonly string[], q: CompiledQuery): Promise<QueryResult<R>> {
-    for (let i = 0; i < begin.length - 1; i++) await this.#inner.executeQuery(CompiledQuery.raw(begin[i]!))
-    return this.#inner.executeAfter<R>(begin[begin.length - 1]!, q)
-  }
-
-  async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {
-    await this.#beginning!.catch(noop)
-    // The scope may have ended while BEGIN was in flight; its ROLLBACK may already be queued ahead of this.
-    if (user && this.#root.ended) throw this.#root.endedError()
-    return this.#inner.executeQuery<R>(q)
-  }
-}
-
-/** Runs hooks in order; a throwing hook is reported and never stops the others. */
-async function runHooks(engine: Engine, hooks: readonly Hook[]): Promise<void> {
-  for (const h of hooks) {
-    try {
-      await h()
-    } catch (err) {
-      reportHookError(engine, err)
-    }
-  }
-}
-
-function reportHookError(engine: Engine, err: unknown): void {
-  const handler = engine.config.onHookError
-  if (handler) {
-    try {
-      handler(err)
-    } catch {
-      /* a failing error handler must not break the engine */
-    }
-    return
-  }
-  engine.warn(
-    `An afterCommit/afterRollback hook threw; the transaction's outcome stands. Set onHookError to handle it. ` +
-      `${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-  )
 }
 
 const RETRYABLE_CODES = new Set(['SERIALIZATION_FAILURE', 'DEADLOCK', 'LOCK_TIMEOUT'])
