@@ -16,14 +16,18 @@ interface DB {
   kept: { id: number }
 }
 
-/** 100,000 rows of ~110 bytes (~11 MB): more than socket buffers hold, so a paused reader holds the server up. */
+/**
+ * 100,000 rows of ~310 bytes (~31 MB): more than the socket buffers of a paused reader hold (a fresh loopback
+ * connection's receive buffer starts at 128 kB and grows only while data is being read; sends cap at 4 MB here), so a
+ * paused reader holds the server up.
+ */
 const BIG_ROWS = 100_000
 
 describeTargets('streaming results', (t) => {
   it('yields every row, in order, whatever the chunk size', async () => {
     await t.exec(`CREATE TABLE digits (d int NOT NULL);
       INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
-      CREATE VIEW big AS SELECT a.d * 10000 + b.d * 1000 + c.d * 100 + e.d * 10 + f.d AS n, repeat('x', 100) AS pad
+      CREATE VIEW big AS SELECT a.d * 10000 + b.d * 1000 + c.d * 100 + e.d * 10 + f.d AS n, repeat('x', 300) AS pad
         FROM digits a, digits b, digits c, digits e, digits f;
       CREATE TABLE kept (id int PRIMARY KEY);`)
     const db = t.db<DB>()
@@ -55,7 +59,7 @@ describeTargets('streaming results', (t) => {
               : (await admin<{ state: string }>(t, 'SELECT state FROM pg_stat_activity WHERE pid = $1', [id]))[0]?.state
         }
         if (seen === 250) break
-        expect(row.pad).toHaveLength(100)
+        expect(row.pad).toHaveLength(300)
       }
       await tx.insertInto('kept').values({ id: 1 }).execute()
     })
