@@ -14,6 +14,7 @@ import { isAbsolute, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { resolveConfig, type DbgenConfig } from './config.js'
+import { urlDialect } from './connect.js'
 import { unifiedDiff } from './diff.js'
 import { DbgenError } from './errors.js'
 import { generate, type GenerateResult } from './generate.js'
@@ -144,7 +145,7 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
     // Progress for a person at a terminal (a big schema or --from-sql takes seconds); logs and pipes stay clean.
     const progress = io.stderr.isTTY === true && !io.env.CI
     if (progress) io.stderr.write(`dbgen: reading ${config.fromSql ? 'SQL files through PGlite' : 'the database'}…\r`)
-    if (heapTuning && !config.fromSql && /^(mysql|mariadb):/i.test(config.url ?? '')) {
+    if (heapTuning && !config.fromSql && urlDialect(config.url ?? '') === 'mysql') {
       // mysql2 and MySQL's bigger model (one enum per ENUM/SET column) cost ~10 MB more than pg: trade ~10 % speed for
       // a smaller heap there (1,000 tables: ~90 → ~84 MB peak RSS). Only in the dbgen process, never in a host app.
       v8.setFlagsFromString('--optimize-for-size')

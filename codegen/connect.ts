@@ -28,15 +28,23 @@ export interface SourceOptions {
   readonly fromSql?: readonly string[]
 }
 
+/** The dialect a database URL names by its scheme (`postgres:`/`postgresql:`, `mysql:`/`mariadb:`), if any. */
+export function urlDialect(url: string): Dialect | undefined {
+  const scheme = /^([a-z0-9+.-]+):/i.exec(url)?.[1]?.toLowerCase()
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres'
+  if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql'
+  return undefined
+}
+
 /** Opens the source and checks that it answers. */
 export async function openSource(o: SourceOptions): Promise<Source> {
   if (o.fromSql && o.fromSql.length > 0) return openPglite(o.fromSql)
   if (!o.url) {
     throw new DbgenError('DBGEN_NO_URL', 'No database to read. Pass --url, set DATABASE_URL (or put it in .env), or use --from-sql <files>.')
   }
-  const scheme = /^([a-z0-9+.-]+):/i.exec(o.url)?.[1]?.toLowerCase()
-  if (scheme === 'postgres' || scheme === 'postgresql') return openPostgres(o.url)
-  if (scheme === 'mysql' || scheme === 'mariadb') return openMysql(o.url)
+  const dialect = urlDialect(o.url)
+  if (dialect === 'postgres') return openPostgres(o.url)
+  if (dialect === 'mysql') return openMysql(o.url)
   throw new DbgenError('DBGEN_USAGE', `Unsupported database URL ${redactUrl(o.url)}: expected postgres://, postgresql://, mysql:// or mariadb://.`)
 }
 

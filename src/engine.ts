@@ -104,8 +104,7 @@ export class EngineConnection implements DatabaseConnection {
   readonly #fail: (err: unknown) => never
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
-    this.checkout.lastSql = q.sql
-    if (this.#engine.config.pooler) assertPoolerSafe(q.sql)
+    await this.#note(q)
     try {
       yield* this.checkout.raw.stream<R>(q.sql, q.parameters, chunkSize)
     } catch (err) {

@@ -419,7 +419,7 @@ export class Pool {
  * per frame walked on Node 20 (an optimized frame is expanded into its inlined calls), so a scope's statement
  * captures in ScopeExecutor, where the first 6 frames are that one, Kysely's one to three, then the application's.
  */
-export const ORIGIN_FRAMES = 6
+const ORIGIN_FRAMES = 6
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
 const CALLER_FRAMES = 15
 

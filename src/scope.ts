@@ -402,17 +402,7 @@ class RootFrame extends Frame {
       return Promise.reject(err)
     }
     this.#inFlight++
-    return work.then(
-      (value) => {
-        this.#inFlight--
-        return value
-      },
-      (err: unknown) => {
-        this.#inFlight--
-        frame.noteFailure(err)
-        throw err
-      },
-    )
+    return work.then(this.settled, frame.failed)
   }
 
   /** The scope's connection, taken from the pool on first use; `trace` is for the leak warning (see Trace). */

@@ -331,10 +331,10 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     exhausting = true
     await killInFlight
     await poolDrained()
-    let started = 0
+    let holding = 0
     const hogs = Array.from({ length: poolMax }, () =>
       db.scope(async (tx) => {
-        started++
+        holding++
         await sleepSql(HOG_SECONDS).execute(tx)
       }).then(
         () => void hogsHeld++,
@@ -342,7 +342,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
       ),
     )
     sideFaults.push(Promise.all(hogs).then(() => (exhausting = false)))
-    while (started < poolMax && hogErrors.length === 0) await sleep(5)
+    while (holding < poolMax && hogErrors.length === 0) await sleep(5)
   }
   const worker = async () => {
     while (next < o.scopes) {
