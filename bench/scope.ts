@@ -5,6 +5,8 @@
  * the median transactions per second over the rounds and the ratio to the raw driver.
  *
  * A fourth contender runs the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost.
+ * On PostgreSQL a fifth names its statements by hand (parsed once per connection), as dbscope's statement cache
+ * does for the scopes: the fair ceiling for both.
  *
  * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…)
  */
@@ -67,17 +69,23 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
   return withDatabase(MYSQL_URL, 'dbscope_bench')
 }
 
-function rawPg(url: string): Contender {
+/**
+ * Hand-written node-postgres. `prepared` names the statements, so each connection parses them once: what dbscope's
+ * statement cache does for every statement with parameters, here by hand.
+ */
+function rawPg(url: string, prepared = false): Contender {
   const pool = new pg.Pool({ connectionString: url, max: POOL })
+  const select = 'SELECT balance FROM bench_accounts WHERE id = $1'
+  const update = 'UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1'
   return {
-    name: 'raw pg.Pool',
+    name: prepared ? 'raw pg, named stmts' : 'raw pg.Pool',
     async run() {
       const c = await pool.connect()
       try {
         const id = randomId()
         await c.query('BEGIN')
-        await c.query('SELECT balance FROM bench_accounts WHERE id = $1', [id])
-        await c.query('UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1', [id])
+        await c.query(prepared ? { name: 'bench_select', text: select, values: [id] } : { text: select, values: [id] })
+        await c.query(prepared ? { name: 'bench_update', text: update, values: [id] } : { text: update, values: [id] })
         await c.query('COMMIT')
       } finally {
         c.release()
@@ -209,9 +217,9 @@ async function suite(title: string, contenders: Contender[]): Promise<void> {
 async function main(): Promise<void> {
   console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; one process for all contenders`)
   const pgUrl = await prepare('pg')
-  await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), scope(pgUrl), scope(pgUrl, 'sql')])
+  await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), scope(pgUrl), scope(pgUrl, 'sql'), rawPg(pgUrl, true)])
   const off = `${pgUrl}?options=${encodeURIComponent('-c synchronous_commit=off')}`
-  await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), scope(off), scope(off, 'sql')])
+  await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), scope(off), scope(off, 'sql'), rawPg(off, true)])
   const myUrl = await prepare('mysql')
   await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), scope(myUrl), scope(myUrl, 'sql')])
 }

@@ -104,6 +104,18 @@ export interface DbConfig {
    */
   readonly pooler?: 'pgbouncer'
   /**
+   * PostgreSQL: how many statements each connection keeps prepared (default 100; 0 turns it off, the default behind
+   * `pooler`). A statement with parameters is parsed once per connection as a named prepared statement; later runs
+   * send only Bind and Execute, which spares the server parsing and analysis, and planning once it settles on a
+   * generic plan (see PostgreSQL's `plan_cache_mode` if a skewed table needs custom plans). After an ALTER TABLE
+   * changes what a cached statement returns, its next run fails once with "cached plan must not change result type"
+   * (retried by a scope's `retry`) and is prepared afresh.
+   *
+   * @example
+   * defineDb({ url, statementCache: 0 }) // parse every statement every time, as node-postgres does
+   */
+  readonly statementCache?: number
+  /**
    * Read replicas (same dialect as `url`): `db.replica` and `readOnly` scopes use them round robin; one that cannot
    * be reached is skipped and health-checked every `replicaHealthCheckMs` (default 1 000) until it answers.
    *
@@ -142,6 +154,8 @@ export interface ResolvedConfig {
   readonly applicationName: string
   readonly guard: Required<GuardConfig>
   readonly pooler: 'pgbouncer' | undefined
+  /** Named prepared statements kept per PostgreSQL connection; 0 for none. */
+  readonly statementCache: number
   /** Replica URLs (with their passwords; never printed). */
   readonly replicas: readonly string[]
   readonly replicaHealthCheckMs: number
@@ -232,6 +246,10 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
         '(pooler: "pgbouncer") cannot keep. Set them for the role instead: ALTER ROLE app SET statement_timeout = \'15s\'.',
     )
   }
+  const statementCache = config.statementCache ?? (config.pooler ? 0 : 100)
+  if (!Number.isInteger(statementCache) || statementCache < 0) {
+    throw new ConfigError(`statementCache must be an integer ≥ 0, got ${String(config.statementCache)}.`)
+  }
   const replicas = config.replicas ?? []
   for (const r of replicas) {
     if (dialect === 'pglite' || dialectOf(r) !== dialect) {
@@ -266,6 +284,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     applicationName: (config.applicationName ?? 'dbscope').slice(0, 63),
     guard,
     pooler: config.pooler,
+    statementCache,
     replicas,
     replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
     onHookError: config.onHookError,
@@ -288,5 +307,5 @@ export function engineKey(c: ResolvedConfig, pgliteId: (p: NonNullable<DbConfig[
 
 /** The options that must agree when two defineDb calls share an engine. */
 export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
-  return { pool: c.pool, types: c.types, camelCase: c.camelCase, applicationName: c.applicationName, guard: c.guard, pooler: c.pooler ?? null, replicas: c.replicas.map(redactUrl) }
+  return { pool: c.pool, types: c.types, camelCase: c.camelCase, applicationName: c.applicationName, guard: c.guard, pooler: c.pooler ?? null, statementCache: c.statementCache, replicas: c.replicas.map(redactUrl) }
 }

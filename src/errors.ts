@@ -153,6 +153,7 @@ export type QueryErrorCode =
   | 'NOT_NULL_VIOLATION'
   | 'STATEMENT_TIMEOUT'
   | 'CONNECTION_LOST'
+  | 'STALE_STATEMENT'
   | 'QUERY_FAILED'
 
 type QueryErrorClass = new (code: string, message: string, options: ConstructorParameters<typeof QueryError>[2]) => QueryError
@@ -180,6 +181,13 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     cls: ConnectionLostError,
     retryable: true,
     hint: 'The database connection was lost and has been discarded; retry the unit of work. If this repeats, check the server and the network.',
+  },
+  STALE_STATEMENT: {
+    cls: QueryError,
+    retryable: true,
+    hint:
+      'A table changed under this connection\'s prepared form of the statement (ALTER TABLE), which has been dropped: ' +
+      'running it again prepares it afresh. db.scope(fn, { retry: { attempts: 3 } }) does that for you.',
   },
   QUERY_FAILED: { cls: QueryError, retryable: false, hint: '' },
 }

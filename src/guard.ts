@@ -75,8 +75,9 @@ const KYSELY_OR_NODE = /[\\/]node_modules[\\/]kysely[\\/]|\(node:|at node:/
 export function leakMessage(c: Checkout, heldMs: number): string {
   const sql = c.lastSql ? `\nLast statement: ${c.lastSql.length > 200 ? `${c.lastSql.slice(0, 200)}…` : c.lastSql}` : ''
   const stack = c.origin?.stack
+  const by = c.origin?.scope ? ` by the scope ${c.origin.scope}` : ''
   const where = stack
-    ? `It was taken at:\n${callerFrames(stack)}`
+    ? `It was taken${by} at:\n${callerFrames(stack)}`
     : 'It is a single db.kysely statement (no stack is recorded for those): the statement itself is slow.'
   return `A connection has been checked out for ${heldMs} ms (pool.leakWarnMs). ${where}${sql}`
 }

@@ -33,12 +33,14 @@ export interface PoolOptions {
 /** Where a checkout was taken: a captured stack, formatted only when read (by a leak warning). */
 export interface Origin {
   readonly stack?: string
+  /** The scope callback's name, when a scope took it. */
+  readonly scope?: string | undefined
 }
 
 /**
  * Whether `acquire()` records where it was called, for the leak warning: `true` captures the stack there, `false`
  * records nothing, and an Origin is one the caller captured itself, closer to the application's code (a scope
- * captures at its statement, so that the frames kept are the application's and Kysely's, not dbscope's).
+ * captures where it begins, so that the frames kept are the application's, not dbscope's).
  */
 export type Trace = boolean | Origin
 
@@ -141,7 +143,7 @@ export class Pool {
 
   #origin(trace: Trace): Origin | undefined {
     if (trace === false || this.#opts.leakWarnMs <= 0) return undefined
-    return trace === true ? captureOrigin(CALLER_FRAMES) : trace
+    return trace === true ? captureOrigin() : trace
   }
 
   #ready(): Checkout | undefined {
@@ -414,24 +416,23 @@ export class Pool {
   }
 }
 
-/**
- * Frames kept for the leak warning. Capturing is the leak watch's whole cost, paid on every scope: about 0.5–1 µs
- * per frame walked on Node 20 (an optimized frame is expanded into its inlined calls), so a scope's statement
- * captures in ScopeExecutor, where the first 6 frames are that one, Kysely's one to three, then the application's.
- */
-const ORIGIN_FRAMES = 6
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
 const CALLER_FRAMES = 15
 
 /**
- * Records the caller's stack without formatting it (V8 formats `stack` lazily, on first read). The caller is the
- * first frame kept: passing a deeper function to skip to would cost a visit to every frame skipped.
+ * Records where a connection is being taken, for the leak warning, without formatting the stack (V8 formats
+ * `stack` lazily, on first read). Frames from `from`'s caller on are kept: passing a function further down the stack
+ * costs a visit to every frame skipped, and each frame kept costs about 0.5–2 µs on Node 20 (an optimized frame is
+ * expanded into its inlined calls), which is why a scope keeps three, captured where it begins.
  */
-export function captureOrigin(frames = ORIGIN_FRAMES): Origin {
-  const origin: { stack?: string } = {}
+export function captureOrigin(frames = CALLER_FRAMES, from: Function = captureOrigin, scope?: string): Origin {
+  const t0 = performance.now()
+  try {
+  const origin: { stack?: string; scope: string | undefined } = { scope }
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = frames
-  Error.captureStackTrace(origin, captureOrigin)
+  Error.captureStackTrace(origin, from)
   Error.stackTraceLimit = limit
   return origin
+  } finally { (globalThis as any).__capT = ((globalThis as any).__capT ?? 0) + performance.now() - t0; (globalThis as any).__capN = ((globalThis as any).__capN ?? 0) + 1 }
 }

@@ -14,13 +14,10 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely'
-import { captureOrigin, type Origin } from './pool.js'
 
 /** A connection provider that can also run one statement itself (a scope's frame). */
 export interface StatementRunner extends ConnectionProvider {
-  /** The next statement takes a connection from the pool, and the leak watch wants its caller's stack. */
-  readonly needsOrigin: boolean
-  execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>>
+  execute<R>(q: CompiledQuery): Promise<QueryResult<R>>
 }
 
 export class ScopeExecutor extends DefaultQueryExecutor {
@@ -34,9 +31,7 @@ export class ScopeExecutor extends DefaultQueryExecutor {
   }
 
   override executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    // The leak watch's stack is captured here, dbscope's first frame below the caller: V8 pays for every frame walked.
-    const origin = this.#runner.needsOrigin ? captureOrigin() : undefined
-    const result = this.#runner.execute<R>(compiledQuery, origin)
+    const result = this.#runner.execute<R>(compiledQuery)
     return this.plugins.length === 0 ? result : result.then((r) => this.#transform(r, compiledQuery))
   }
 

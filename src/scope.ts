@@ -29,7 +29,7 @@ import {
   ScopeTimeoutError,
   TransactionAbortedError,
 } from './errors.js'
-import type { Origin, Trace } from './pool.js'
+import { captureOrigin, type Origin } from './pool.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -275,10 +275,8 @@ abstract class Frame implements StatementRunner {
 
   abstract provideConnection<T>(consumer: Consumer<T>): Promise<T>
 
-  abstract readonly needsOrigin: boolean
-
-  /** Runs one statement of this frame (the `tx` executor's path); `origin` is the leak watch's stack, if needed. */
-  abstract execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>>
+  /** Runs one statement of this frame (the `tx` executor's path). */
+  abstract execute<R>(q: CompiledQuery): Promise<QueryResult<R>>
 
   /** A failed statement of this frame: noted, then rethrown (one function per frame, not a closure per statement). */
   readonly failed: (err: unknown) => never
@@ -327,10 +325,17 @@ class RootFrame extends Frame {
   #cancelled = false
   savepoints = 0
 
-  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined) {
+  /**
+   * Where the scope began, for the leak warning: captured when the scope starts (see captureOrigin), or false when
+   * the watch is off.
+   */
+  readonly #origin: Origin | false
+
+  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined) {
     super(engine, undefined, parentInContext)
     this.engine = engine
     this.#begin = begin
+    this.#origin = origin ?? false
     this.settled = (value) => {
       this.#inFlight--
       return value
@@ -345,25 +350,20 @@ class RootFrame extends Frame {
     return this.run(this, consumer)
   }
 
-  /** The next statement takes the connection, and the leak watch is on: its caller's stack is wanted. */
-  get needsOrigin(): boolean {
-    return this.#conn === undefined && this.#acquiring === undefined && !this.ended && this.engine.config.pool.leakWarnMs > 0
-  }
-
-  execute<R>(q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
-    return this.runStatement(this, q, origin)
+  execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    return this.runStatement(this, q)
   }
 
   /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
   run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
-    const conn = this.#conn ?? this.#connection(true)
+    const conn = this.#conn ?? this.#connection()
     if (conn instanceof Promise) return conn.then((c) => this.#exec(frame, c, consumer))
     return this.#exec(frame, conn, consumer)
   }
 
   /** `run` for one compiled statement, without a consumer callback: one promise of this layer's own. */
-  runStatement<R>(frame: Frame, q: CompiledQuery, origin: Origin | undefined): Promise<QueryResult<R>> {
-    const conn = this.#conn ?? this.#connection(origin ?? true)
+  runStatement<R>(frame: Frame, q: CompiledQuery): Promise<QueryResult<R>> {
+    const conn = this.#conn ?? this.#connection()
     if (conn instanceof Promise) return conn.then((c) => this.#send<R>(frame, c, q))
     return this.#send<R>(frame, conn, q)
   }
@@ -372,9 +372,9 @@ class RootFrame extends Frame {
    * The scope's first statement takes its connection: an idle pooled one in the same synchronous step when one is
    * ready, or a promise of one.
    */
-  #connection(trace: Trace): ScopeConnection | Promise<ScopeConnection> {
+  #connection(): ScopeConnection | Promise<ScopeConnection> {
     try {
-      return this.#connectNow(trace) ?? this.connect(trace)
+      return this.#connectNow() ?? this.connect()
     } catch (err) {
       return Promise.reject(err) // a disposed or foreign engine
     }
@@ -405,22 +405,22 @@ class RootFrame extends Frame {
     return work.then(this.settled, frame.failed)
   }
 
-  /** The scope's connection, taken from the pool on first use; `trace` is for the leak warning (see Trace). */
-  connect(trace: Trace = true): Promise<ScopeConnection> {
+  /** The scope's connection, taken from the pool on first use. */
+  connect(): Promise<ScopeConnection> {
     if (this.ended) return Promise.reject(this.endedError())
     if (this.#conn) return Promise.resolve(this.#conn)
-    return (this.#acquiring ??= this.#acquire(trace))
+    return (this.#acquiring ??= this.#acquire())
   }
 
   /** Takes an idle pooled connection synchronously when one is ready; undefined when the scope must wait for one. */
-  #connectNow(trace: Trace): ScopeConnection | undefined {
+  #connectNow(): ScopeConnection | undefined {
     if (this.ended || this.#acquiring) return undefined
-    const checkout = this.engine.acquireIdle(trace)
+    const checkout = this.engine.acquireIdle(this.#origin)
     return checkout && (this.#conn = new ScopeConnection(this, checkout, this.#begin))
   }
 
-  #acquire(trace: Trace): Promise<ScopeConnection> {
-    return this.engine.acquire(trace).then((checkout) => {
+  #acquire(): Promise<ScopeConnection> {
+    return this.engine.acquire(this.#origin).then((checkout) => {
       if (this.ended) {
         // The scope ended (timed out) while it waited for the pool.
         this.engine.release(checkout)
@@ -508,15 +508,10 @@ class SavepointFrame extends Frame {
     return this.root.run(this, consumer)
   }
 
-  /** A savepoint's connection is taken by its SAVEPOINT statement (with a stack captured by the pool). */
-  get needsOrigin(): boolean {
-    return false
-  }
-
   async execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (this.ended) throw this.root.endedError()
     await (this.#created ??= this.#create())
-    return this.root.runStatement(this, q, undefined)
+    return this.root.runStatement(this, q)
   }
 
   /** SAVEPOINT, lazily: after the enclosing savepoint's, and carrying BEGIN when it is the scope's first statement. */
@@ -564,10 +559,11 @@ class SavepointFrame extends Frame {
   }
 }
 
-const RETRYABLE_CODES = new Set(['SERIALIZATION_FAILURE', 'DEADLOCK', 'LOCK_TIMEOUT'])
+const RETRYABLE_CODES = new Set(['SERIALIZATION_FAILURE', 'DEADLOCK', 'LOCK_TIMEOUT', 'STALE_STATEMENT'])
 
 /**
- * The default retry test: a serialization failure, deadlock or lock timeout, itself or as the `cause`.
+ * The default retry test: a serialization failure, deadlock, lock timeout or stale prepared statement, itself or as
+ * the `cause`.
  *
  * @example
  * await db.scope(work, { retry: { attempts: 3, when: (e) => isRetryableByDefault(e) || e instanceof ConnectionLostError } })
@@ -641,11 +637,29 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
     return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(engine, outer, fn, opts)
   }
   const context = als.getStore()
-  if (opts.retry === undefined) return runRoot(engine, fn, opts, context)
-  return runWithRetry(engine, fn, opts, context)
+  const origin = scopeOrigin(engine, runScope, fn.name)
+  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin)
+  return runWithRetry(engine, fn, opts, context, origin)
 }
 
-async function runWithRetry<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions, context: Frame | undefined): Promise<T> {
+/** Frames kept of where a scope began: the public method's (left out of the warning) and two of its callers'. */
+const SCOPE_FRAMES = Number(process.env.SF ?? 3)
+
+/**
+ * Where an outermost scope begins, for the leak warning: the stack above `from`, plus the callback's name. Captured
+ * once per scope, here rather than at its first statement, where Kysely's frames would come first and cost as much.
+ */
+function scopeOrigin(engine: Engine, from: Function, name: string): Origin | undefined {
+  return engine.config.pool.leakWarnMs > 0 ? captureOrigin(SCOPE_FRAMES, from, name || undefined) : undefined
+}
+
+async function runWithRetry<DB, T>(
+  engine: Engine,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions,
+  context: Frame | undefined,
+  origin: Origin | undefined,
+): Promise<T> {
   const retry: RetryOptions = typeof opts.retry === 'number' ? { attempts: opts.retry } : (opts.retry ?? {})
   const attempts = retry.attempts ?? 3
   if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigError(`retry.attempts must be an integer ≥ 1, got ${String(attempts)}.`)
@@ -654,7 +668,7 @@ async function runWithRetry<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>
   const cap = retry.backoff?.maxMs ?? 1_000
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runRoot(engine, fn, opts, context)
+      return await runRoot(engine, fn, opts, context, origin)
     } catch (err) {
       if (attempt >= attempts || !when(err)) throw err
       const d = Math.min(cap, base * 2 ** (attempt - 1))
@@ -666,12 +680,18 @@ async function runWithRetry<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>
 /** Opens a manual transaction (not entered into the async context): see `Db.begin`. */
 export function beginManual<DB>(engine: Engine, opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {}): ManualTransaction<DB> {
   engine.assertUsable()
-  const frame = new RootFrame(engine, beginFor(engine, opts), undefined)
+  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''))
   return new ManualTransaction<DB>(frame.props, frame)
 }
 
-function runRoot<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions, context: Frame | undefined): Promise<T> {
-  return runFrame(new RootFrame(engine, beginFor(engine, opts), context), fn, opts.timeoutMs)
+function runRoot<DB, T>(
+  engine: Engine,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions,
+  context: Frame | undefined,
+  origin: Origin | undefined,
+): Promise<T> {
+  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin), fn, opts.timeoutMs)
 }
 
 /** Runs `fn` with `frame` as the active scope: its end commits on success and rolls back on a throw or the deadline. */

@@ -18,7 +18,7 @@ export function lazyDriver(c: ResolvedConfig): DialectDriver {
   }
   switch (c.dialect) {
     case 'postgres':
-      return createPostgresDriver({ ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups })
+      return createPostgresDriver({ ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups, statementCache: c.statementCache })
     case 'mysql':
       return createMysqlDriver(session)
     case 'pglite':

@@ -36,7 +36,8 @@ export function classifyPostgresError(err: unknown): unknown {
   const e = err as PgLikeError
   const code = e.code
   const base = { cause: err, sqlState: code, constraint: e.constraint }
-  const kind = (code ? PG_CODES[code] : undefined) ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
+  const stale = code === '0A000' && /cached plan must not change result type/.test(err.message) ? 'STALE_STATEMENT' : undefined
+  const kind = (code ? PG_CODES[code] : undefined) ?? stale ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
   if (kind) return queryError(kind, err.message, base)
   return err
 }

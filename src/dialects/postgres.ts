@@ -17,6 +17,7 @@ import { streamPortal } from './postgres-cursor.js'
 import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
 import { type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
 import { beginStatements } from './begin.js'
+import { StatementCache } from './postgres-statements.js'
 import { parseHostList } from '../multi-host.js'
 import { pgElementParser, pgParserFor, pgParserPlan, type PgArrayLookup } from '../../codegen/type-map.js'
 
@@ -25,6 +26,8 @@ export interface PostgresSessionOptions extends SessionOptions {
   readonly pooler: boolean
   /** Per-database array types to parse (from the generated metadata), looked up on the first connection. */
   readonly arrayLookups?: readonly PgArrayLookup[]
+  /** Named prepared statements kept per connection (0: none). */
+  readonly statementCache: number
 }
 
 type Parser = (text: string) => unknown
@@ -81,34 +84,53 @@ export async function lookUpArrays(conn: RawConnection, lookups: readonly PgArra
 }
 
 type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[]) => void
-type PgQuery = pg.Query & { queryMode?: string; prepare(c: unknown): void }
+type PgQuery = pg.Query & { name?: string; queryMode?: string; prepare(c: unknown): void }
+interface PgWire {
+  parse(q: object): void
+  bind(q: object): void
+  execute(q: object): void
+  close(q: { type: 'S'; name: string }): void
+}
 
 /**
- * A pg.Query that first runs a parameterless statement (BEGIN …) in the same pipeline, before one Sync. Built from
- * (text, values, callback) rather than a config object, which pg would copy property by property.
+ * A pg.Query that can send more in the same pipeline, before its one Sync: Close for statements the cache dropped,
+ * then a parameterless statement (BEGIN …), then itself, as a named prepared statement when it has a name. Built
+ * from (text, values, callback) rather than a config object, which pg would copy property by property.
  */
-class PrefixedQuery extends (pg.Query as unknown as new (text: string, values: unknown[], callback: QueryCallback) => PgQuery) {
-  readonly #prefix: string
-  constructor(prefix: string, text: string, values: unknown[], callback: QueryCallback) {
+class PipelinedQuery extends (pg.Query as unknown as new (text: string, values: unknown[], callback: QueryCallback) => PgQuery) {
+  readonly #closing: readonly string[] | undefined
+  readonly #prefix: string | undefined
+  constructor(closing: readonly string[] | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
     super(text, values, callback)
+    this.#closing = closing
     this.#prefix = prefix
+    if (name !== undefined) this.name = name
     this.queryMode = 'extended'
   }
-  override prepare(connection: { parse(q: object): void; bind(q: object): void; execute(q: object): void }): void {
-    connection.parse({ text: this.#prefix, name: '', types: [] })
-    connection.bind({ portal: '', statement: '', values: [] })
-    connection.execute({ portal: '', rows: 0 })
+  override prepare(connection: PgWire): void {
+    if (this.#closing) for (const name of this.#closing) connection.close({ type: 'S', name })
+    if (this.#prefix !== undefined) {
+      connection.parse({ text: this.#prefix, name: '', types: [] })
+      connection.bind({ portal: '', statement: '', values: [] })
+      connection.execute({ portal: '', rows: 0 })
+    }
     super.prepare(connection)
   }
 }
 
 class PostgresConnection implements RawConnection {
   readonly #client: pg.Client
+  /** Named prepared statements on this connection; undefined when the cache is off. */
+  readonly #statements: StatementCache | undefined
+  /** pg's record of the statements parsed on this connection (text by name). */
+  readonly #parsed: Record<string, string | undefined>
   #broken = false
   #listeners: ((err: Error) => void)[] = []
 
-  constructor(client: pg.Client) {
+  constructor(client: pg.Client, statementCache: number) {
     this.#client = client
+    this.#statements = statementCache > 0 ? new StatementCache(statementCache) : undefined
+    this.#parsed = (client as unknown as { connection: { parsedStatements: Record<string, string | undefined> } }).connection.parsedStatements
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
@@ -132,6 +154,7 @@ class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    if (this.#statements !== undefined && params.length > 0) return this.#pipelined(undefined, sql, params)
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
     // in a promise of its own; one promise here is all a statement costs.
     return new Promise((resolve, reject) => {
@@ -140,11 +163,20 @@ class PostgresConnection implements RawConnection {
   }
 
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.#pipelined(prefix, sql, params)
+  }
+
+  /** Sends `sql` (after `prefix`, if any) through the statement cache when it has parameters and the cache is on. */
+  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const cache = params.length > 0 ? this.#statements : undefined
+    const name = cache?.nameFor(sql, this.#parsed)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
-      const query = new PrefixedQuery(prefix, sql, params as unknown[], (err, res) =>
-        err ? reject(err) : resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res)),
-      )
+      const query = new PipelinedQuery(cache?.takeClosing(), prefix, name, sql, params as unknown[], (err, res) => {
+        if (!err) return resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res))
+        cache?.failed(sql, err, this.#parsed)
+        reject(err)
+      })
       this.#client.query(query as unknown as pg.QueryConfig)
     })
   }
@@ -216,7 +248,7 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     } catch (err) {
       throw classifyPostgresError(err)
     }
-    const conn = new PostgresConnection(client)
+    const conn = new PostgresConnection(client, options.statementCache)
     hostUrlOf.set(conn, url)
     return conn
   }
