@@ -10,6 +10,8 @@
 
 /** SQLSTATEs after which a named statement must not be used again: a changed result type, a missing statement. */
 const STALE = new Set(['0A000', '26000'])
+/** Statements that drop every prepared statement of the session. */
+const DROPS_ALL = /^\s*(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\s*;?\s*$/i
 
 export class StatementCache {
   readonly #max: number
@@ -63,8 +65,12 @@ export class StatementCache {
     this.#forget(name, parsed)
   }
 
-  get size(): number {
-    return this.#names.size
+  /** Before a statement without parameters: one that drops every prepared statement empties the cache too. */
+  sending(text: string, parsed: Record<string, string | undefined>): void {
+    if (this.#names.size === 0 || !DROPS_ALL.test(text)) return
+    for (const name of this.#names.values()) delete parsed[name]
+    this.#names.clear()
+    this.#closing = []
   }
 
   #forget(name: string, parsed: Record<string, string | undefined>): void {

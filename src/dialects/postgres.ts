@@ -154,7 +154,10 @@ class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    if (this.#statements !== undefined && params.length > 0) return this.#pipelined(undefined, sql, params)
+    if (this.#statements !== undefined) {
+      if (params.length > 0) return this.#pipelined(undefined, sql, params)
+      this.#statements.sending(sql, this.#parsed)
+    }
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
     // in a promise of its own; one promise here is all a statement costs.
     return new Promise((resolve, reject) => {
@@ -168,7 +171,11 @@ class PostgresConnection implements RawConnection {
 
   /** Sends `sql` (after `prefix`, if any) through the statement cache when it has parameters and the cache is on. */
   #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    const cache = params.length > 0 ? this.#statements : undefined
+    let cache = this.#statements
+    if (cache !== undefined && params.length === 0) {
+      cache.sending(sql, this.#parsed)
+      cache = undefined
+    }
     const name = cache?.nameFor(sql, this.#parsed)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {

@@ -1,0 +1,120 @@
+/**
+ * PostgreSQL's statement cache: a statement with parameters is prepared once per connection and reused, the least
+ * recently used beyond `statementCache` are closed, and a statement made stale by ALTER TABLE fails once, retryably,
+ * then runs prepared afresh. Checked on the server itself, through `pg_prepared_statements` (the session's own).
+ *
+ * PostgreSQL only: MariaDB's driver path sends text queries, PGlite runs in-process, and behind PgBouncer the cache
+ * is off by default (pgbouncer-engine.test.ts runs every statement kind through it).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sql, type Kysely } from 'kysely'
+import { ConfigError, defineDb, disposeAll, QueryError, type Db, type DbConfig } from '../src/index.js'
+import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
+
+interface DB {
+  items: { id: number; name: string }
+}
+
+/** The statements prepared on the session running this: their text, by name. */
+async function prepared(k: Kysely<any>): Promise<{ name: string; statement: string }[]> {
+  const r = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements ORDER BY name`.execute(k)
+  return r.rows
+}
+
+describe('statement cache [postgres]', () => {
+  let testDb: TestDatabase
+  const make = (options: Omit<DbConfig, 'url'> = {}): Db<DB> => defineDb<DB>({ url: testDb.url, pool: { max: 1 }, ...options })
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres', 'statement cache')
+    await withPg((c) => c.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g`), testDb.url)
+  })
+  afterEach(() => disposeAll())
+  afterAll(() => testDb.drop())
+
+  it('prepares a statement with parameters once per connection and reuses it, in a scope and through db.kysely', async () => {
+    const db = make()
+    const byId = (k: Kysely<DB>, id: number) => k.selectFrom('items').select('name').where('id', '=', id).executeTakeFirstOrThrow()
+    const names = await db.scope(async (tx) => [await byId(tx, 1), await byId(tx, 2), await byId(tx, 3)].map((r) => r.name))
+    expect(names).toEqual(['item 1', 'item 2', 'item 3'])
+    for (let id = 4; id <= 6; id++) expect((await byId(db.kysely, id)).name).toBe(`item ${id}`)
+    const onServer = await prepared(db.kysely)
+    // One server-side statement for six runs on the one connection (pool max 1).
+    expect(onServer.filter((s) => s.statement.includes('from "items"'))).toHaveLength(1)
+    expect(onServer.every((s) => s.name.startsWith('dbscope_'))).toBe(true)
+  })
+
+  it('keeps at most statementCache statements per connection, closing the least recently used', async () => {
+    const db = make({ statementCache: 2 })
+    for (const column of ['id', 'name', 'id', 'name'] as const) {
+      await db.kysely.selectFrom('items').select(column).where('id', '=', 1).execute()
+    }
+    await db.kysely.selectFrom('items').select('id').where('id', '>', 18).execute() // a third text: evicts one
+    await db.kysely.selectFrom('items').select('name').where('id', '=', 1).execute() // still cached
+    const onServer = await prepared(db.kysely)
+    expect(onServer).toHaveLength(2)
+    expect(onServer.map((s) => s.statement).sort()).toEqual([
+      'select "id" from "items" where "id" > $1',
+      'select "name" from "items" where "id" = $1',
+    ])
+  })
+
+  it('statementCache: 0 prepares nothing, and results are the same', async () => {
+    const db = make({ statementCache: 0 })
+    const row = await db.kysely.selectFrom('items').select('name').where('id', '=', 7).executeTakeFirstOrThrow()
+    expect(row.name).toBe('item 7')
+    expect(await prepared(db.kysely)).toEqual([])
+  })
+
+  it('a statement that fails to parse is not kept, and the connection goes on', async () => {
+    const db = make()
+    const bad = () => sql`SELECT no_such_column FROM items WHERE id = ${1}`.execute(db.kysely)
+    for (let i = 0; i < 2; i++) await expect(bad()).rejects.toThrow(/no_such_column/)
+    expect((await db.kysely.selectFrom('items').select('name').where('id', '=', 8).executeTakeFirstOrThrow()).name).toBe('item 8')
+    const onServer = await prepared(db.kysely)
+    expect(onServer.some((s) => s.statement.includes('no_such_column'))).toBe(false)
+  })
+
+  it('after ALTER TABLE changes a cached statement\'s result, it fails once with a retryable STALE_STATEMENT, then runs afresh', async () => {
+    const db = make()
+    await withPg((c) => c.query('CREATE TABLE widgets (id int PRIMARY KEY); INSERT INTO widgets VALUES (1)'), testDb.url)
+    const all = () => sql<Record<string, unknown>>`SELECT * FROM widgets WHERE id = ${1}`.execute(db.kysely)
+    expect((await all()).rows).toEqual([{ id: 1 }])
+    await withPg((c) => c.query("ALTER TABLE widgets ADD COLUMN label text DEFAULT 'w'"), testDb.url)
+    const err = await all().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(QueryError)
+    expect(err).toMatchObject({ code: 'STALE_STATEMENT', retryable: true, sqlState: '0A000' })
+    expect((await all()).rows).toEqual([{ id: 1, label: 'w' }])
+
+    // In a scope with retry, the same change is invisible: the first attempt fails, the retry prepares afresh.
+    await withPg((c) => c.query("ALTER TABLE widgets ADD COLUMN size int DEFAULT 3"), testDb.url)
+    let attempts = 0
+    const row = await db.scope(
+      async (tx) => {
+        attempts++
+        return (await sql<Record<string, unknown>>`SELECT * FROM widgets WHERE id = ${1}`.execute(tx)).rows[0]
+      },
+      { retry: { attempts: 2, backoff: { baseMs: 1 } } },
+    )
+    expect(row).toEqual({ id: 1, label: 'w', size: 3 })
+    expect(attempts).toBe(2)
+  })
+
+  it('DISCARD ALL and DEALLOCATE ALL empty the cache with the session\'s statements, so nothing fails after them', async () => {
+    const db = make()
+    const byId = (id: number) => db.kysely.selectFrom('items').select('name').where('id', '=', id).executeTakeFirstOrThrow()
+    await byId(1)
+    await sql`DISCARD ALL`.execute(db.kysely)
+    expect((await byId(2)).name).toBe('item 2')
+    await db.scope(async (tx) => {
+      await sql`DEALLOCATE ALL`.execute(tx) // the scope's first statement: sent after BEGIN in one round trip
+      expect((await tx.selectFrom('items').select('name').where('id', '=', 3).executeTakeFirstOrThrow()).name).toBe('item 3')
+    })
+    expect(await prepared(db.kysely)).toHaveLength(1)
+  })
+
+  it('rejects a statementCache that is not a whole number ≥ 0', () => {
+    expect(() => make({ statementCache: -1 })).toThrow(ConfigError)
+    expect(() => make({ statementCache: 1.5 })).toThrow(/statementCache must be an integer/)
+  })
+})
