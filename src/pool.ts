@@ -426,13 +426,10 @@ const CALLER_FRAMES = 15
  * expanded into its inlined calls), which is why a scope keeps three, captured where it begins.
  */
 export function captureOrigin(frames = CALLER_FRAMES, from: Function = captureOrigin, scope?: string): Origin {
-  const t0 = performance.now()
-  try {
   const origin: { stack?: string; scope: string | undefined } = { scope }
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = frames
   Error.captureStackTrace(origin, from)
   Error.stackTraceLimit = limit
   return origin
-  } finally { (globalThis as any).__capT = ((globalThis as any).__capT ?? 0) + performance.now() - t0; (globalThis as any).__capN = ((globalThis as any).__capN ?? 0) + 1 }
 }

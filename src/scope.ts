@@ -643,7 +643,7 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
 }
 
 /** Frames kept of where a scope began: the public method's (left out of the warning) and two of its callers'. */
-const SCOPE_FRAMES = Number(process.env.SF ?? 3)
+const SCOPE_FRAMES = 3
 
 /**
  * Where an outermost scope begins, for the leak warning: the stack above `from`, plus the callback's name. Captured

@@ -3,9 +3,10 @@
  * statement, and later runs send only Bind and Execute. The server skips parsing and analysis (and, once PostgreSQL
  * settles on a generic plan, planning), which is most of what a primary-key lookup costs it.
  *
- * Least recently used statements beyond `max` are closed, in the same pipeline as the statement that displaced
- * them. A statement the server reports as stale (its result type changed under it, after an ALTER TABLE) or missing
- * is forgotten and closed, so its next run parses afresh.
+ * Beyond `max` statements, one not used since it was last passed over is closed (second-chance eviction: close to
+ * least recently used, without reordering on every hit), in the same pipeline as the statement that displaced it.
+ * A statement the server reports as stale (its result type changed under it, after an ALTER TABLE) or missing is
+ * forgotten and closed, so its next run parses afresh.
  */
 
 /** SQLSTATEs after which a named statement must not be used again: a changed result type, a missing statement. */
@@ -13,10 +14,16 @@ const STALE = new Set(['0A000', '26000'])
 /** Statements that drop every prepared statement of the session. */
 const DROPS_ALL = /^\s*(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\s*;?\s*$/i
 
+/** A prepared statement: its name, and whether it ran since eviction last passed it over. */
+interface Entry {
+  readonly name: string
+  used: boolean
+}
+
 export class StatementCache {
   readonly #max: number
-  /** SQL text → statement name, least recently used first. */
-  readonly #names = new Map<string, string>()
+  /** SQL text → statement, oldest (or longest passed over) first. */
+  readonly #names = new Map<string, Entry>()
   /** Names to close before the next statement is parsed. */
   #closing: string[] = []
   #next = 0
@@ -26,25 +33,34 @@ export class StatementCache {
   }
 
   /**
-   * The name to run `text` under, marking it most recently used. `parsed` is the driver's own record of statements
-   * parsed on this connection: an evicted name is removed from it, so the name is never taken for parsed again.
+   * The name to run `text` under, marking it used. `parsed` is node-postgres's record of the statements parsed on
+   * this connection: an evicted name is removed from it, so that pg never takes it for parsed again.
    */
   nameFor(text: string, parsed: Record<string, string | undefined>): string {
     const names = this.#names
-    let name = names.get(text)
-    if (name !== undefined) {
-      names.delete(text)
-      names.set(text, name)
-      return name
+    const hit = names.get(text)
+    if (hit !== undefined) {
+      hit.used = true
+      return hit.name
     }
-    if (names.size >= this.#max) {
-      const [oldText, oldName] = names.entries().next().value as [string, string]
-      names.delete(oldText)
-      this.#forget(oldName, parsed)
-    }
-    name = `dbscope_${++this.#next}`
-    names.set(text, name)
+    if (names.size >= this.#max) this.#evictOne(parsed)
+    const name = `dbscope_${++this.#next}`
+    names.set(text, { name, used: false })
     return name
+  }
+
+  /** Closes the oldest statement not used since it was last passed over; a used one moves to the back, unmarked. */
+  #evictOne(parsed: Record<string, string | undefined>): void {
+    const names = this.#names
+    for (const [text, entry] of names) {
+      names.delete(text)
+      if (!entry.used) {
+        this.#forget(entry.name, parsed)
+        return
+      }
+      entry.used = false
+      names.set(text, entry)
+    }
   }
 
   /** The names to close now, before the next Parse (in the same pipeline); empty most of the time. */
@@ -59,16 +75,16 @@ export class StatementCache {
   failed(text: string, err: unknown, parsed: Record<string, string | undefined>): void {
     const code = (err as { code?: unknown } | null)?.code
     if (typeof code !== 'string' || !STALE.has(code)) return
-    const name = this.#names.get(text)
-    if (name === undefined) return
+    const entry = this.#names.get(text)
+    if (entry === undefined) return
     this.#names.delete(text)
-    this.#forget(name, parsed)
+    this.#forget(entry.name, parsed)
   }
 
   /** Before a statement without parameters: one that drops every prepared statement empties the cache too. */
   sending(text: string, parsed: Record<string, string | undefined>): void {
     if (this.#names.size === 0 || !DROPS_ALL.test(text)) return
-    for (const name of this.#names.values()) delete parsed[name]
+    for (const entry of this.#names.values()) delete parsed[entry.name]
     this.#names.clear()
     this.#closing = []
   }
