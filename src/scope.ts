@@ -637,7 +637,7 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
     return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(engine, outer, fn, opts)
   }
   const context = als.getStore()
-  const origin = scopeOrigin(engine, runScope, fn.name)
+  const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
   if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin)
   return runWithRetry(engine, fn, opts, context, origin)
 }

@@ -112,6 +112,16 @@ describe('statement cache [postgres]', () => {
     expect(await prepared(db.kysely)).toHaveLength(1)
   })
 
+  it('a cached statement dropped behind its back (DEALLOCATE by name) fails once, retryably, then is prepared afresh', async () => {
+    const db = make()
+    const byId = () => db.kysely.selectFrom('items').select('name').where('id', '=', 9).executeTakeFirstOrThrow()
+    await byId()
+    const mine = (await prepared(db.kysely)).find((s) => s.statement.includes('from "items"'))
+    await sql.raw(`DEALLOCATE ${mine!.name}`).execute(db.kysely)
+    await expect(byId()).rejects.toMatchObject({ code: 'STALE_STATEMENT', retryable: true, sqlState: '26000' })
+    expect((await byId()).name).toBe('item 9')
+  })
+
   it('rejects a statementCache that is not a whole number ≥ 0', () => {
     expect(() => make({ statementCache: -1 })).toThrow(ConfigError)
     expect(() => make({ statementCache: 1.5 })).toThrow(/statementCache must be an integer/)

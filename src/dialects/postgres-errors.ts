@@ -30,13 +30,19 @@ const PG_CODES: Readonly<Record<string, QueryErrorCode>> = {
   '57014': 'STATEMENT_TIMEOUT',
 }
 
+/** The statement cache's prepared form was invalidated (ALTER TABLE changed its result) or is gone from the session. */
+function isStaleStatement(code: string | undefined, message: string): boolean {
+  if (code === '0A000') return /cached plan must not change result type/.test(message)
+  return code === '26000' && /^prepared statement "dbscope_\d+" does not exist/.test(message)
+}
+
 /** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */
 export function classifyPostgresError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof QueryError) return err
   const e = err as PgLikeError
   const code = e.code
   const base = { cause: err, sqlState: code, constraint: e.constraint }
-  const stale = code === '0A000' && /cached plan must not change result type/.test(err.message) ? 'STALE_STATEMENT' : undefined
+  const stale = isStaleStatement(code, err.message) ? 'STALE_STATEMENT' : undefined
   const kind = (code ? PG_CODES[code] : undefined) ?? stale ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
   if (kind) return queryError(kind, err.message, base)
   return err
