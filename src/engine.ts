@@ -236,7 +236,7 @@ export class Engine {
 
   /** The dialect driver (created on first use; it needs no connection). */
   get driver(): DialectDriver {
-    return (this.#driver ??= lazyDriver(this.config))
+    return (this.#driver ??= lazyDriver(this.config, (m) => this.warn(m)))
   }
 
   get disposed(): boolean {

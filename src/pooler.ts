@@ -2,8 +2,10 @@
  * What a transaction pooler (PgBouncer, `pool_mode = transaction`) cannot do, checked on the SQL text only when
  * `pooler` is set: a session feature would silently land on whichever server connection runs the next transaction.
  *
- * Named prepared statements need no check here: dbscope sends every statement unnamed (pg's extended protocol with
- * an empty statement name), which PgBouncer passes through in transaction mode. Session parameters at connect
+ * Named prepared statements need no check here: with `pooler` set, the statement cache is off by default, so dbscope
+ * sends every statement unnamed (pg's extended protocol with an empty statement name), which PgBouncer passes through
+ * in transaction mode (`statementCache` can turn it back on for a PgBouncer with `max_prepared_statements`; without
+ * `pooler`, the cache turns itself off when a statement goes missing). Session parameters at connect
  * (application_name, statement_timeout, …) are not sent when `pooler` is set (see dialects/postgres.ts), and config
  * rejects pool.statementTimeoutMs / idleInTransactionTimeoutMs with the pooler.
  *

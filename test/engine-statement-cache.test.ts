@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
 import { ConfigError, defineDb, disposeAll, QueryError, type Db, type DbConfig } from '../src/index.js'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
+import { pgbouncerUrlFor } from './support/servers.js'
 
 interface DB {
   items: { id: number; name: string }
@@ -112,14 +113,51 @@ describe('statement cache [postgres]', () => {
     expect(await prepared(db.kysely)).toHaveLength(1)
   })
 
-  it('a cached statement dropped behind its back (DEALLOCATE by name) fails once, retryably, then is prepared afresh', async () => {
-    const db = make()
+  it('a cached statement missing from its session fails once, retryably; the cache then turns off with one warning', async () => {
+    const warnings: string[] = []
+    const db = make({ logger: { warn: (m) => void warnings.push(m) } })
     const byId = () => db.kysely.selectFrom('items').select('name').where('id', '=', 9).executeTakeFirstOrThrow()
     await byId()
     const mine = (await prepared(db.kysely)).find((s) => s.statement.includes('from "items"'))
-    await sql.raw(`DEALLOCATE ${mine!.name}`).execute(db.kysely)
+    expect(mine!.name).toMatch(/^dbscope_[0-9a-f]{8}_\d+$/)
+    await sql.raw(`DEALLOCATE ${mine!.name}`).execute(db.kysely) // what a pooler's server-connection switch looks like
     await expect(byId()).rejects.toMatchObject({ code: 'STALE_STATEMENT', retryable: true, sqlState: '26000' })
     expect((await byId()).name).toBe('item 9')
+    await db.kysely.selectFrom('items').select('id').where('id', '<', 3).execute()
+    expect((await prepared(db.kysely)).filter((s) => s.statement.includes('from "items"'))).toEqual([]) // nothing new
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/statement cache is now off.*pooler: 'pgbouncer'/)
+  })
+
+  it('behind PgBouncer in transaction mode without pooler set, no statement runs as another one and scopes with retry all commit', async () => {
+    await withPg((c) => c.query('CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counters SELECT g, 0 FROM generate_series(1, 8) g'), testDb.url)
+    const warnings: string[] = []
+    // Two dbscope engines (two "processes") through one PgBouncer pool: server connections are shared between them.
+    const dbs = [0, 1].map((i) =>
+      // Distinct URLs (a query parameter) give distinct engines in this one process.
+      defineDb<any>({ url: `${pgbouncerUrlFor(testDb.name)}?application_name=sc${i}`, pool: { max: 4 }, guard: { budget: 'off' }, logger: { warn: (m) => void warnings.push(m) } }),
+    )
+    const work = Array.from({ length: 80 }, (_, i) =>
+      dbs[i % 2]!.scope(
+        async (tx) => {
+          const id = 1 + (i % 8)
+          const before = await tx.selectFrom('counters').select('n').where('id', '=', id).executeTakeFirstOrThrow()
+          await tx.updateTable('counters').set({ n: before.n + 1 }).where('id', '=', id).execute()
+          // A different statement under each engine's names: run as the other engine's, it would return other columns.
+          const row = await tx.selectFrom('counters').select(['id', 'n']).where('id', '=', id).executeTakeFirstOrThrow()
+          expect(Object.keys(row).sort()).toEqual(['id', 'n'])
+        },
+        { isolation: 'serializable', retry: { attempts: 10, backoff: { baseMs: 1, maxMs: 20 } } },
+      ),
+    )
+    await Promise.all(work)
+    const total = await withPg((c) => c.query('SELECT sum(n)::int AS s FROM counters'), testDb.url)
+    expect(total.rows[0].s).toBe(80)
+    // The switch happened (at most once per engine), and said what to do.
+    expect(warnings.length).toBeGreaterThanOrEqual(1)
+    expect(warnings.length).toBeLessThanOrEqual(2)
+    expect(warnings.every((w) => /statement cache is now off/.test(w))).toBe(true)
+    await Promise.all(dbs.map((d) => d.dispose()))
   })
 
   it('rejects a statementCache that is not a whole number ≥ 0', () => {

@@ -7,7 +7,7 @@ import { createPGliteDriver, type PGliteInstance } from './pglite.js'
 import { createPostgresDriver } from './postgres.js'
 
 /** The driver for `c.dialect`; PGlite's module (and its WASM) loads only when a PGlite URL or instance is used. */
-export function lazyDriver(c: ResolvedConfig): DialectDriver {
+export function lazyDriver(c: ResolvedConfig, warn: (message: string) => void): DialectDriver {
   const session = {
     url: c.url ?? '',
     applicationName: c.applicationName,
@@ -18,7 +18,7 @@ export function lazyDriver(c: ResolvedConfig): DialectDriver {
   }
   switch (c.dialect) {
     case 'postgres':
-      return createPostgresDriver({ ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups, statementCache: c.statementCache })
+      return createPostgresDriver({ ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups, statementCache: c.statementCache, warn })
     case 'mysql':
       return createMysqlDriver(session)
     case 'pglite':

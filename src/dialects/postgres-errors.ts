@@ -33,7 +33,7 @@ const PG_CODES: Readonly<Record<string, QueryErrorCode>> = {
 /** The statement cache's prepared form was invalidated (ALTER TABLE changed its result) or is gone from the session. */
 function isStaleStatement(code: string | undefined, message: string): boolean {
   if (code === '0A000') return /cached plan must not change result type/.test(message)
-  return code === '26000' && /^prepared statement "dbscope_\d+" does not exist/.test(message)
+  return code === '26000' && /^prepared statement "dbscope_[0-9a-f]+_\d+" does not exist/.test(message)
 }
 
 /** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */

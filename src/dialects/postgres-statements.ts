@@ -5,11 +5,17 @@
  *
  * Beyond `max` statements, one not used since it was last passed over is closed (second-chance eviction: close to
  * least recently used, without reordering on every hit), in the same pipeline as the statement that displaced it.
- * A statement the server reports as stale (its result type changed under it, after an ALTER TABLE) or missing is
- * forgotten and closed, so its next run parses afresh.
+ * A statement the server reports as stale (its result type changed under it, after an ALTER TABLE) is forgotten
+ * and closed, so its next run parses afresh.
+ *
+ * Names carry a random part per connection, so a statement can never be mistaken for another client's: behind a
+ * transaction pooler that was not declared (`pooler`), a statement parsed on one server connection and run on another
+ * is reported missing (26000), never run as somebody else's statement. That turns the cache off for the whole engine,
+ * with one warning.
  */
+import { randomBytes } from 'node:crypto'
 
-/** SQLSTATEs after which a named statement must not be used again: a changed result type, a missing statement. */
+/** A changed result type (0A000) or a missing statement (26000): the prepared form must not be used again. */
 const STALE = new Set(['0A000', '26000'])
 /** Statements that drop every prepared statement of the session. */
 const DROPS_ALL = /^\s*(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\s*;?\s*$/i
@@ -20,16 +26,56 @@ interface Entry {
   used: boolean
 }
 
+/** The engine-wide side: the size per connection, and the switch that turns every connection's cache off. */
+export class StatementCaches {
+  readonly #size: number
+  readonly #warn: (message: string) => void
+  #off = false
+
+  constructor(size: number, warn: (message: string) => void) {
+    this.#size = size
+    this.#warn = warn
+  }
+
+  /** A new connection's cache, or undefined when caching is off. */
+  forConnection(): StatementCache | undefined {
+    return this.#size > 0 && !this.#off ? new StatementCache(this.#size, this) : undefined
+  }
+
+  get off(): boolean {
+    return this.#off
+  }
+
+  /** A connection's own prepared statement was missing from its session: the session is not ours alone. */
+  sessionNotOurs(): void {
+    if (this.#off) return
+    this.#off = true
+    this.#warn(
+      'A prepared statement vanished from its connection\'s session, as happens behind a transaction pooler such as ' +
+        "PgBouncer in transaction mode. The statement cache is now off for this db. If the URL points at a pooler, set pooler: 'pgbouncer'.",
+    )
+  }
+}
+
 export class StatementCache {
   readonly #max: number
+  readonly #owner: StatementCaches
+  /** Per connection: names never collide with another client's on a shared server connection. */
+  readonly #prefix = `dbscope_${randomBytes(4).toString('hex')}_`
   /** SQL text → statement, oldest (or longest passed over) first. */
   readonly #names = new Map<string, Entry>()
   /** Names to close before the next statement is parsed. */
   #closing: string[] = []
   #next = 0
 
-  constructor(max: number) {
+  constructor(max: number, owner: StatementCaches) {
     this.#max = max
+    this.#owner = owner
+  }
+
+  /** False once the engine turned caching off: statements then go unnamed. */
+  get on(): boolean {
+    return !this.#owner.off
   }
 
   /**
@@ -44,7 +90,7 @@ export class StatementCache {
       return hit.name
     }
     if (names.size >= this.#max) this.#evictOne(parsed)
-    const name = `dbscope_${++this.#next}`
+    const name = `${this.#prefix}${++this.#next}`
     names.set(text, { name, used: false })
     return name
   }
@@ -79,6 +125,7 @@ export class StatementCache {
     if (entry === undefined) return
     this.#names.delete(text)
     this.#forget(entry.name, parsed)
+    if (code === '26000') this.#owner.sessionNotOurs()
   }
 
   /** Before a statement without parameters: one that drops every prepared statement empties the cache too. */

@@ -17,7 +17,7 @@ import { streamPortal } from './postgres-cursor.js'
 import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
 import { type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
 import { beginStatements } from './begin.js'
-import { StatementCache } from './postgres-statements.js'
+import { StatementCaches, type StatementCache } from './postgres-statements.js'
 import { parseHostList } from '../multi-host.js'
 import { pgElementParser, pgParserFor, pgParserPlan, type PgArrayLookup } from '../../codegen/type-map.js'
 
@@ -28,6 +28,8 @@ export interface PostgresSessionOptions extends SessionOptions {
   readonly arrayLookups?: readonly PgArrayLookup[]
   /** Named prepared statements kept per connection (0: none). */
   readonly statementCache: number
+  /** Where the driver's own warnings go (the engine's logger). */
+  readonly warn: (message: string) => void
 }
 
 type Parser = (text: string) => unknown
@@ -127,9 +129,9 @@ class PostgresConnection implements RawConnection {
   #broken = false
   #listeners: ((err: Error) => void)[] = []
 
-  constructor(client: pg.Client, statementCache: number) {
+  constructor(client: pg.Client, statements: StatementCache | undefined) {
     this.#client = client
-    this.#statements = statementCache > 0 ? new StatementCache(statementCache) : undefined
+    this.#statements = statements
     this.#parsed = (client as unknown as { connection: { parsedStatements: Record<string, string | undefined> } }).connection.parsedStatements
     const fail = (err: Error) => {
       if (this.#broken) return
@@ -154,7 +156,7 @@ class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    if (this.#statements !== undefined) {
+    if (this.#statements?.on) {
       if (params.length > 0) return this.#pipelined(undefined, sql, params)
       this.#statements.sending(sql, this.#parsed)
     }
@@ -171,7 +173,7 @@ class PostgresConnection implements RawConnection {
 
   /** Sends `sql` (after `prefix`, if any) through the statement cache when it has parameters and the cache is on. */
   #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    let cache = this.#statements
+    let cache = this.#statements?.on ? this.#statements : undefined
     if (cache !== undefined && params.length === 0) {
       cache.sending(sql, this.#parsed)
       cache = undefined
@@ -225,6 +227,7 @@ function ignore(): void {}
 /** Creates the PostgreSQL dialect driver for an engine. */
 export function createPostgresDriver(options: PostgresSessionOptions): DialectDriver {
   const types = postgresTypeParsers(options.types)
+  const statements = new StatementCaches(options.statementCache, options.warn)
   let arraysReady: Promise<void> | undefined
   const hostList = parseHostList(options.url)
   // The host that answered as writable last time is tried first next time.
@@ -255,7 +258,7 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     } catch (err) {
       throw classifyPostgresError(err)
     }
-    const conn = new PostgresConnection(client, options.statementCache)
+    const conn = new PostgresConnection(client, statements.forConnection())
     hostUrlOf.set(conn, url)
     return conn
   }
