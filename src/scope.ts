@@ -639,7 +639,7 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
   const context = als.getStore()
   const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
   if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin)
-  return runWithRetry(engine, fn, opts, context, origin)
+  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin))
 }
 
 /** Frames kept of where a scope began: the public method's (left out of the warning) and two of its callers'. */
@@ -653,13 +653,8 @@ function scopeOrigin(engine: Engine, from: Function, name: string): Origin | und
   return engine.config.pool.leakWarnMs > 0 ? captureOrigin(SCOPE_FRAMES, from, name || undefined) : undefined
 }
 
-async function runWithRetry<DB, T>(
-  engine: Engine,
-  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
-  opts: ScopeOptions,
-  context: Frame | undefined,
-  origin: Origin | undefined,
-): Promise<T> {
+/** Runs `once` (a whole outermost scope) again on a retryable failure, with jittered exponential backoff. */
+async function runWithRetry<T>(opts: ScopeOptions, once: () => Promise<T>): Promise<T> {
   const retry: RetryOptions = typeof opts.retry === 'number' ? { attempts: opts.retry } : (opts.retry ?? {})
   const attempts = retry.attempts ?? 3
   if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigError(`retry.attempts must be an integer ≥ 1, got ${String(attempts)}.`)
@@ -668,7 +663,7 @@ async function runWithRetry<DB, T>(
   const cap = retry.backoff?.maxMs ?? 1_000
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runRoot(engine, fn, opts, context, origin)
+      return await once()
     } catch (err) {
       if (attempt >= attempts || !when(err)) throw err
       const d = Math.min(cap, base * 2 ** (attempt - 1))
