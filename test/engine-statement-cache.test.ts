@@ -59,6 +59,18 @@ describe('statement cache [postgres]', () => {
     expect(await prepared(db.kysely)).toHaveLength(2)
   })
 
+  it('a statement longer than 8 kB (a big multi-row INSERT) runs unnamed, and is not kept', async () => {
+    const db = make()
+    await withPg((c) => c.query('CREATE TABLE bulk (id int PRIMARY KEY, label text NOT NULL)'), testDb.url)
+    const rows = Array.from({ length: 800 }, (_, i) => ({ id: i + 1, label: `row ${i + 1}` })) // ~13 kB of SQL
+    await db.kysely.insertInto('bulk' as any).values(rows).execute()
+    const small = await db.kysely.selectFrom('bulk' as any).select('label').where('id', '=', 7).executeTakeFirstOrThrow()
+    expect(small).toEqual({ label: 'row 7' })
+    const onServer = await prepared(db.kysely)
+    expect(onServer.some((s) => s.statement.startsWith('insert into "bulk"'))).toBe(false)
+    expect(onServer.some((s) => s.statement.includes('from "bulk"'))).toBe(true)
+  })
+
   it('statementCache: 0 prepares nothing, and results are the same', async () => {
     const db = make({ statementCache: 0 })
     const row = await db.kysely.selectFrom('items').select('name').where('id', '=', 7).executeTakeFirstOrThrow()

@@ -17,6 +17,11 @@ import { randomBytes } from 'node:crypto'
 
 /** A changed result type (0A000) or a missing statement (26000): the prepared form must not be used again. */
 const STALE = new Set(['0A000', '26000'])
+/**
+ * Longer statements run unnamed: a multi-row INSERT's text changes with its row count, is rarely run twice as it is,
+ * and would keep its text here and its plan on the server for nothing.
+ */
+const MAX_TEXT = 8_192
 /** Statements that drop every prepared statement of the session. */
 const DROPS_ALL = /^\s*(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\s*;?\s*$/i
 
@@ -79,10 +84,12 @@ export class StatementCache {
   }
 
   /**
-   * The name to run `text` under, marking it used. `parsed` is node-postgres's record of the statements parsed on
-   * this connection: an evicted name is removed from it, so that pg never takes it for parsed again.
+   * The name to run `text` under, marking it used, or undefined for a statement too long to keep. `parsed` is
+   * node-postgres's record of the statements parsed on this connection: an evicted name is removed from it, so that
+   * pg never takes it for parsed again.
    */
-  nameFor(text: string, parsed: Record<string, string | undefined>): string {
+  nameFor(text: string, parsed: Record<string, string | undefined>): string | undefined {
+    if (text.length > MAX_TEXT) return undefined
     const names = this.#names
     const hit = names.get(text)
     if (hit !== undefined) {
