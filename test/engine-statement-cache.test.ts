@@ -71,6 +71,24 @@ describe('statement cache [postgres]', () => {
     expect(onServer.some((s) => s.statement.includes('from "bulk"'))).toBe(true)
   })
 
+  it('statements queued on one connection at once (Promise.all in a scope) survive eviction and DEALLOCATE ALL between them', async () => {
+    const db = make({ statementCache: 2 })
+    const columns = ['id', 'name'] as const
+    const one = (k: Kysely<DB>, i: number) =>
+      k.selectFrom('items').select(columns[i % 2]!).where('id', i % 3 === 0 ? '=' : '<=', 1 + (i % 5)).orderBy('id').execute()
+    for (let round = 0; round < 3; round++) {
+      const results = await db.scope((tx) =>
+        Promise.all(Array.from({ length: 12 }, (_, i) => (i === 6 ? sql`DEALLOCATE ALL`.execute(tx).then(() => []) : one(tx, i + round)))),
+      )
+      results.forEach((rows, i) => {
+        if (i === 6) return
+        const n = i + round
+        expect(rows).toHaveLength(n % 3 === 0 ? 1 : 1 + (n % 5))
+        expect(Object.keys(rows[0] as object)).toEqual([columns[n % 2]])
+      })
+    }
+  })
+
   it('statementCache: 0 prepares nothing, and results are the same', async () => {
     const db = make({ statementCache: 0 })
     const row = await db.kysely.selectFrom('items').select('name').where('id', '=', 7).executeTakeFirstOrThrow()

@@ -25,6 +25,12 @@ const MAX_TEXT = 8_192
 /** Statements that drop every prepared statement of the session. */
 const DROPS_ALL = /^\s*(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\s*;?\s*$/i
 
+/** Statement names to drop before the next statement: closed on the server, or only forgotten by the driver. */
+export interface DroppedStatements {
+  readonly close: readonly string[]
+  readonly forget: readonly string[]
+}
+
 /** A prepared statement: its name, and whether it ran since eviction last passed it over. */
 interface Entry {
   readonly name: string
@@ -71,6 +77,8 @@ export class StatementCache {
   readonly #names = new Map<string, Entry>()
   /** Names to close before the next statement is parsed. */
   #closing: string[] = []
+  /** Names the server already dropped (DEALLOCATE ALL, DISCARD ALL): only pg's record of them must go. */
+  #forgetting: string[] = []
   #next = 0
 
   constructor(max: number, owner: StatementCaches) {
@@ -83,12 +91,8 @@ export class StatementCache {
     return !this.#owner.off
   }
 
-  /**
-   * The name to run `text` under, marking it used, or undefined for a statement too long to keep. `parsed` is
-   * node-postgres's record of the statements parsed on this connection: an evicted name is removed from it, so that
-   * pg never takes it for parsed again.
-   */
-  nameFor(text: string, parsed: Record<string, string | undefined>): string | undefined {
+  /** The name to run `text` under, marking it used, or undefined for a statement too long to keep. */
+  nameFor(text: string): string | undefined {
     if (text.length > MAX_TEXT) return undefined
     const names = this.#names
     const hit = names.get(text)
@@ -96,19 +100,19 @@ export class StatementCache {
       hit.used = true
       return hit.name
     }
-    if (names.size >= this.#max) this.#evictOne(parsed)
+    if (names.size >= this.#max) this.#evictOne()
     const name = `${this.#prefix}${++this.#next}`
     names.set(text, { name, used: false })
     return name
   }
 
   /** Closes the oldest statement not used since it was last passed over; a used one moves to the back, unmarked. */
-  #evictOne(parsed: Record<string, string | undefined>): void {
+  #evictOne(): void {
     const names = this.#names
     for (const [text, entry] of names) {
       names.delete(text)
       if (!entry.used) {
-        this.#forget(entry.name, parsed)
+        this.#closing.push(entry.name)
         return
       }
       entry.used = false
@@ -116,35 +120,36 @@ export class StatementCache {
     }
   }
 
-  /** The names to close now, before the next Parse (in the same pipeline); empty most of the time. */
-  takeClosing(): readonly string[] | undefined {
-    if (this.#closing.length === 0) return undefined
-    const closing = this.#closing
+  /**
+   * What the next statement must send first: Close for dropped names, and the names to remove from node-postgres's
+   * record of parsed statements; undefined most of the time. Applied when that statement goes on the wire, not
+   * before: statements queued ahead of it on the connection may still run under those names.
+   */
+  takeDropped(): DroppedStatements | undefined {
+    if (this.#closing.length === 0 && this.#forgetting.length === 0) return undefined
+    const dropped = { close: this.#closing, forget: this.#forgetting }
     this.#closing = []
-    return closing
+    this.#forgetting = []
+    return dropped
   }
 
   /** A statement failed: when the server says its prepared form is stale or gone, the next run parses afresh. */
-  failed(text: string, err: unknown, parsed: Record<string, string | undefined>): void {
+  failed(text: string, err: unknown): void {
     const code = (err as { code?: unknown } | null)?.code
     if (typeof code !== 'string' || !STALE.has(code)) return
     const entry = this.#names.get(text)
     if (entry === undefined) return
     this.#names.delete(text)
-    this.#forget(entry.name, parsed)
+    this.#closing.push(entry.name)
     if (code === '26000') this.#owner.sessionNotOurs()
   }
 
   /** Before a statement without parameters: one that drops every prepared statement empties the cache too. */
-  sending(text: string, parsed: Record<string, string | undefined>): void {
+  sending(text: string): void {
     if (this.#names.size === 0 || !DROPS_ALL.test(text)) return
-    for (const entry of this.#names.values()) delete parsed[entry.name]
+    for (const entry of this.#names.values()) this.#forgetting.push(entry.name)
+    this.#forgetting.push(...this.#closing)
     this.#names.clear()
     this.#closing = []
-  }
-
-  #forget(name: string, parsed: Record<string, string | undefined>): void {
-    delete parsed[name]
-    this.#closing.push(name)
   }
 }

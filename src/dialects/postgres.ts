@@ -17,7 +17,7 @@ import { streamPortal } from './postgres-cursor.js'
 import { classifyPostgresError, isPostgresConnectionError } from './postgres-errors.js'
 import { type DialectDriver, type RawConnection, type ServerBudget, type SessionOptions } from './dialect.js'
 import { beginStatements } from './begin.js'
-import { StatementCaches, type StatementCache } from './postgres-statements.js'
+import { StatementCaches, type DroppedStatements, type StatementCache } from './postgres-statements.js'
 import { parseHostList } from '../multi-host.js'
 import { pgElementParser, pgParserFor, pgParserPlan, type PgArrayLookup } from '../../codegen/type-map.js'
 
@@ -92,6 +92,8 @@ interface PgWire {
   bind(q: object): void
   execute(q: object): void
   close(q: { type: 'S'; name: string }): void
+  /** pg's record of the named statements parsed on this connection. */
+  parsedStatements: Record<string, string | undefined>
 }
 
 /**
@@ -100,17 +102,24 @@ interface PgWire {
  * from (text, values, callback) rather than a config object, which pg would copy property by property.
  */
 class PipelinedQuery extends (pg.Query as unknown as new (text: string, values: unknown[], callback: QueryCallback) => PgQuery) {
-  readonly #closing: readonly string[] | undefined
+  readonly #dropped: DroppedStatements | undefined
   readonly #prefix: string | undefined
-  constructor(closing: readonly string[] | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
+  constructor(dropped: DroppedStatements | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
     super(text, values, callback)
-    this.#closing = closing
+    this.#dropped = dropped
     this.#prefix = prefix
     if (name !== undefined) this.name = name
     this.queryMode = 'extended'
   }
+  /** Runs when pg puts the query on the wire, after every query queued before it on the connection. */
   override prepare(connection: PgWire): void {
-    if (this.#closing) for (const name of this.#closing) connection.close({ type: 'S', name })
+    if (this.#dropped) {
+      for (const name of this.#dropped.close) {
+        connection.close({ type: 'S', name })
+        delete connection.parsedStatements[name]
+      }
+      for (const name of this.#dropped.forget) delete connection.parsedStatements[name]
+    }
     if (this.#prefix !== undefined) {
       connection.parse({ text: this.#prefix, name: '', types: [] })
       connection.bind({ portal: '', statement: '', values: [] })
@@ -124,15 +133,12 @@ class PostgresConnection implements RawConnection {
   readonly #client: pg.Client
   /** Named prepared statements on this connection; undefined when the cache is off. */
   readonly #statements: StatementCache | undefined
-  /** pg's record of the statements parsed on this connection (text by name). */
-  readonly #parsed: Record<string, string | undefined>
   #broken = false
   #listeners: ((err: Error) => void)[] = []
 
   constructor(client: pg.Client, statements: StatementCache | undefined) {
     this.#client = client
     this.#statements = statements
-    this.#parsed = (client as unknown as { connection: { parsedStatements: Record<string, string | undefined> } }).connection.parsedStatements
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
@@ -158,7 +164,7 @@ class PostgresConnection implements RawConnection {
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     if (this.#statements?.on) {
       if (params.length > 0) return this.#pipelined(undefined, sql, params)
-      this.#statements.sending(sql, this.#parsed)
+      this.#statements.sending(sql)
     }
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
     // in a promise of its own; one promise here is all a statement costs.
@@ -175,15 +181,15 @@ class PostgresConnection implements RawConnection {
   #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     let cache = this.#statements?.on ? this.#statements : undefined
     if (cache !== undefined && params.length === 0) {
-      cache.sending(sql, this.#parsed)
+      cache.sending(sql)
       cache = undefined
     }
-    const name = cache?.nameFor(sql, this.#parsed)
+    const name = cache?.nameFor(sql)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
-      const query = new PipelinedQuery(cache?.takeClosing(), prefix, name, sql, params as unknown[], (err, res) => {
+      const query = new PipelinedQuery(cache?.takeDropped(), prefix, name, sql, params as unknown[], (err, res) => {
         if (!err) return resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res))
-        cache?.failed(sql, err, this.#parsed)
+        cache?.failed(sql, err)
         reject(err)
       })
       this.#client.query(query as unknown as pg.QueryConfig)
