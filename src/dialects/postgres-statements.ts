@@ -133,12 +133,15 @@ export class StatementCache {
     return dropped
   }
 
-  /** A statement failed: when the server says its prepared form is stale or gone, the next run parses afresh. */
-  failed(text: string, err: unknown): void {
+  /**
+   * A statement run under `name` failed: when the server says that prepared form is stale or gone, the next run parses
+   * afresh (unless a newer name already took over the text).
+   */
+  failed(text: string, name: string, err: unknown): void {
     const code = (err as { code?: unknown } | null)?.code
     if (typeof code !== 'string' || !STALE.has(code)) return
     const entry = this.#names.get(text)
-    if (entry === undefined) return
+    if (entry === undefined || entry.name !== name) return
     this.#names.delete(text)
     this.#closing.push(entry.name)
     if (code === '26000') this.#owner.sessionNotOurs()

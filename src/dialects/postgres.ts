@@ -189,7 +189,7 @@ class PostgresConnection implements RawConnection {
     return new Promise((resolve, reject) => {
       const query = new PipelinedQuery(cache?.takeDropped(), prefix, name, sql, params as unknown[], (err, res) => {
         if (!err) return resolve(toQueryResult<R>(Array.isArray(res) ? res[res.length - 1]! : res))
-        cache?.failed(sql, err)
+        if (name !== undefined) cache?.failed(sql, name, err)
         reject(err)
       })
       this.#client.query(query as unknown as pg.QueryConfig)
