@@ -162,10 +162,8 @@ class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    if (this.#statements?.on) {
-      if (params.length > 0) return this.#pipelined(undefined, sql, params)
-      this.#statements.sending(sql)
-    }
+    const cache = this.#cacheFor(sql, params)
+    if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
     // in a promise of its own; one promise here is all a statement costs.
     return new Promise((resolve, reject) => {
@@ -174,16 +172,23 @@ class PostgresConnection implements RawConnection {
   }
 
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.#pipelined(prefix, sql, params)
+    return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
   }
 
-  /** Sends `sql` (after `prefix`, if any) through the statement cache when it has parameters and the cache is on. */
-  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    let cache = this.#statements?.on ? this.#statements : undefined
-    if (cache !== undefined && params.length === 0) {
-      cache.sending(sql)
-      cache = undefined
-    }
+  /**
+   * The statement cache for a statement with parameters, when it is on. A statement without them is only shown to
+   * it (DEALLOCATE ALL / DISCARD ALL empty it) and runs as before.
+   */
+  #cacheFor(sql: string, params: readonly unknown[]): StatementCache | undefined {
+    const cache = this.#statements
+    if (cache === undefined || !cache.on) return undefined
+    if (params.length > 0) return cache
+    cache.sending(sql)
+    return undefined
+  }
+
+  /** Sends `sql` (after `prefix`, if any), as a named prepared statement when `cache` gives it a name. */
+  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
     const name = cache?.nameFor(sql)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
