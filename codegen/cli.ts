@@ -60,7 +60,7 @@ function version(): string {
 }
 
 /**
- * Builds the commander program. The root command generates; subcommands (e.g. a later `dbgen init`) can be added
+ * Builds the commander program. The root command generates; subcommands (`dbgen init`, see init.ts) are added
  * with `program.command(…)` before parsing.
  */
 export function buildProgram(run: (flags: Flags) => Promise<number>, setExit: (code: number) => void, io: CliIo): Command {
@@ -139,7 +139,7 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
       exclude: flags.exclude,
       camelCase: flags.camelCase,
       partitions: flags.partitions,
-      fromSql: flags.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))),
+      fromSql: flags.fromSql,
     }
     const config = await resolveConfig(io.cwd, io.env, fromFlags, flags.config)
     // Progress for a person at a terminal (a big schema or --from-sql takes seconds); logs and pipes stay clean.
@@ -151,6 +151,7 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
       v8.setFlagsFromString('--optimize-for-size')
     }
     const started = performance.now()
+    // --from-sql paths (from a flag or dbgen.config.json) are relative to the working directory.
     const result = await generate({ ...config, fromSql: config.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))), typeOptions: config.types })
     if (progress) io.stderr.write('\x1b[2K')
     for (const w of result.warnings) io.stderr.write(`dbgen: warning: ${w}\n`)

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { TypeOptions } from '../src/type-options.js'
+import type { TypeOptions } from '../src/types/type-options.js'
 import type { EmitOptions } from './emit/types.js'
 import { DbgenError } from './errors.js'
 

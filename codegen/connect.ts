@@ -9,6 +9,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { isSocketError } from '../src/dialects/socket-errors.js'
+import { schemeDialect } from '../src/url.js'
 import { DbgenError, redactUrl } from './errors.js'
 import type { Dialect } from './model.js'
 import type { SqlExecutor } from './reflect/executor.js'
@@ -28,12 +30,10 @@ export interface SourceOptions {
   readonly fromSql?: readonly string[]
 }
 
-/** The dialect a database URL names by its scheme (`postgres:`/`postgresql:`, `mysql:`/`mariadb:`), if any. */
+/** The server dialect a database URL names by its scheme (`postgres:`/`postgresql:`, `mysql:`/`mariadb:`), if any. */
 export function urlDialect(url: string): Dialect | undefined {
-  const scheme = /^([a-z0-9+.-]+):/i.exec(url)?.[1]?.toLowerCase()
-  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres'
-  if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql'
-  return undefined
+  const dialect = schemeDialect(url)
+  return dialect === 'pglite' ? undefined : dialect
 }
 
 /** Opens the source and checks that it answers. */
@@ -117,11 +117,12 @@ async function openMysql(url: string): Promise<Source> {
 /** MySQL's information_schema queries run in parallel over this many connections. */
 const MYSQL_POOL_SIZE = Number(process.env.DBGEN_MYSQL_POOL_SIZE ?? 2)
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', '28P01', '28000', '3D000', '53300', '57P03'])
+/** Server answers that mean dbgen could not get in: bad credentials, no such database, too many clients, starting up. */
+const REFUSED_SQLSTATES = new Set(['28P01', '28000', '3D000', '53300', '57P03'])
 
 function isConnectionFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null
-  return CONNECTION_CODES.has(e?.code ?? '') || /connect|Connection terminated/i.test(e?.message ?? '')
+  return isSocketError(err) || REFUSED_SQLSTATES.has(e?.code ?? '') || /connect|Connection terminated/i.test(e?.message ?? '')
 }
 
 /** Catalog queries run in parallel over this many connections (the columns query dominates; the rest fit beside it). */

@@ -31,4 +31,4 @@ export class DbgenError extends Error {
 }
 
 /** Replaces a URL's password with `***` (the runtime's own redaction, shared). */
-export { redactUrl } from '../src/errors.js'
+export { redactUrl } from '../src/redact.js'

@@ -9,7 +9,7 @@ export { generate, emitAll, type GenerateOptions, type GenerateResult } from './
 export { reflectPostgres, type PgReflectOptions } from './reflect/postgres.js'
 export { reflectMysql, type MysqlReflectOptions } from './reflect/mysql.js'
 export { kyselyExecutor, type SqlExecutor } from './reflect/executor.js'
-export { columnName, columnTypeKey, type DbgenMetadata, type DbgenMetadataColumn, type DbgenMetadataTable } from './metadata-shape.js'
+export { columnName, columnTypeKey, type DbgenMetadata, type DbgenMetadataColumn, type DbgenMetadataTable } from '../src/types/metadata.js'
 export { emitTypes, type EmitOptions, type EmitResult, type TypeOverride } from './emit/types.js'
 export { emitMetadata } from './emit/metadata.js'
 export { openSource, type Source, type SourceOptions } from './connect.js'
@@ -24,12 +24,11 @@ export {
   pgElementParser,
   pgParserFor,
   pgParseScalar,
-  MYSQL_TYPES,
-  enumTsType,
-  tsTypeFor,
   type PgParserEntry,
   type PgArrayLookup,
   type PgParse,
-  type TsType,
-} from './type-map.js'
+} from '../src/types/pg-types.js'
+export { MYSQL_TYPES } from '../src/types/mysql-types.js'
+export { enumTsType, tsTypeFor } from '../src/types/column-type.js'
+export type { TsType } from '../src/types/ts-type.js'
 export * from './model.js'

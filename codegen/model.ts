@@ -1,21 +1,22 @@
 /**
  * The schema model: what reflection produces and what every emitter reads, as readonly, dialect-neutral plain data.
  *
- * A reflector (PostgreSQL today, MySQL later) is the only code that knows catalog tables; emitters only know this
- * model. Every array in a model is sorted deterministically by the reflector, so the same database always gives the
- * same model and therefore byte-identical output.
+ * A reflector (PostgreSQL, MySQL/MariaDB) is the only code that knows catalog tables; emitters only know this model.
+ * The parts the runtime also reads (keys, foreign keys, indexes) are declared with the metadata shape in src/types.
+ * Every array in a model is sorted deterministically by the reflector, so the same database always gives the same
+ * model and therefore byte-identical output.
  *
  * @example
  * const model = await reflectPostgres(db, { schemas: ['public'] })
  * model.relations.find((r) => r.name === 'users')?.columns.map((c) => c.name)
  */
 import { createHash } from 'node:crypto'
+import type { ForeignKeyModel, IndexModel, KeyModel, QualifiedName, RelationKind } from '../src/types/metadata.js'
+
+export type { ForeignKeyAction, ForeignKeyModel, IndexModel, KeyModel, QualifiedName, RelationKind } from '../src/types/metadata.js'
 
 /** Which reflector produced the model; decides which type map applies to `ColumnModel.typeKey`. */
 export type Dialect = 'postgres' | 'mysql'
-
-/** The kinds of relation a reflector can report. */
-export type RelationKind = 'table' | 'view' | 'materialized_view' | 'partitioned_table' | 'foreign_table'
 
 /** A whole reflected database (the selected schemas of it). */
 export interface SchemaModel {
@@ -49,12 +50,6 @@ export interface RelationModel {
   readonly partitionOf: QualifiedName | null
 }
 
-/** A schema-qualified name. */
-export interface QualifiedName {
-  readonly schema: string
-  readonly name: string
-}
-
 /** One column of a relation. */
 export interface ColumnModel {
   readonly name: string
@@ -85,37 +80,6 @@ export interface ColumnModel {
   /** MySQL `UNSIGNED`; always false on PostgreSQL. */
   readonly unsigned: boolean
   readonly comment: string | null
-}
-
-/** A primary key or unique constraint. */
-export interface KeyModel {
-  readonly name: string
-  /** Column names in key order. */
-  readonly columns: readonly string[]
-}
-
-/** What happens to referencing rows when the referenced row is deleted or its key updated. */
-export type ForeignKeyAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default'
-
-/** A foreign key constraint. */
-export interface ForeignKeyModel {
-  readonly name: string
-  readonly columns: readonly string[]
-  readonly references: QualifiedName & { readonly columns: readonly string[] }
-  readonly onDelete: ForeignKeyAction
-  readonly onUpdate: ForeignKeyAction
-}
-
-/** An index. Expression parts are reported as `null` entries in `columns`. */
-export interface IndexModel {
-  readonly name: string
-  readonly columns: readonly (string | null)[]
-  readonly unique: boolean
-  readonly primary: boolean
-  /** A partial index (has a WHERE clause). */
-  readonly partial: boolean
-  /** Access method, e.g. `btree`, `gin`. */
-  readonly method: string
 }
 
 /** An enum type with its values in declaration order. */

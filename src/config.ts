@@ -1,14 +1,14 @@
 /**
  * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
  */
-import type { PGliteInstance } from './dialects/pglite.js'
-import type { TypeOptions } from './type-options.js'
-import { resolveTypeOptions } from './type-options.js'
-import { ConfigError, redactUrl } from './errors.js'
-import type { DialectName } from './dialects/dialect.js'
+import type { PGliteInstance } from './dialects/pglite/session.js'
+import { ConfigError } from './errors.js'
 import type { PoolOptions } from './pool.js'
-import { pgArrayLookups, type PgArrayLookup } from '../codegen/type-map.js'
-import { firstHostUrl, parseHostList } from './multi-host.js'
+import { redactUrl } from './redact.js'
+import type { DialectName } from './types/dialect-name.js'
+import { pgArrayLookups, type PgArrayLookup } from './types/pg-types.js'
+import { resolveTypeOptions, type TypeOptions } from './types/type-options.js'
+import { dialectOf, firstHostUrl, parseHostList } from './url.js'
 
 /**
  * Pool options, mapped onto every dialect the same way.
@@ -179,28 +179,6 @@ function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): rea
   if (!m || dialect === 'mysql' || (m.dialect !== undefined && m.dialect !== 'postgres')) return []
   if (!m.enums || !m.tables || m.defaultSchema === undefined) return []
   return pgArrayLookups({ defaultSchema: m.defaultSchema, enums: m.enums, tables: m.tables })
-}
-
-/** Reads the dialect from the URL scheme; an unknown scheme is an error, never a guess. */
-export function dialectOf(url: string): DialectName {
-  let scheme: string
-  try {
-    scheme = new URL(firstHostUrl(url)).protocol.replace(/:$/, '')
-  } catch {
-    throw new ConfigError(`The database URL ${redactUrl(url)} is not a valid URL. Expected postgres://user@host:5432/db, mysql://user@host:3306/db or pglite://memory.`)
-  }
-  switch (scheme) {
-    case 'postgres':
-    case 'postgresql':
-      return 'postgres'
-    case 'mysql':
-    case 'mariadb':
-      return 'mysql'
-    case 'pglite':
-      return 'pglite'
-    default:
-      throw new ConfigError(`Unknown database URL scheme "${scheme}:" in ${redactUrl(url)}. Use postgres://, mysql://, mariadb:// or pglite://.`)
-  }
 }
 
 /** Fills in defaults and validates; throws ConfigError on anything it cannot use. */

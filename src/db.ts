@@ -5,12 +5,21 @@
 import { inspect } from 'node:util'
 import type { Kysely } from 'kysely'
 import type { DbConfig } from './config.js'
-import { drainOnSignals, obtainEngine, recreateEngine, type Engine } from './engine.js'
-import type { Owner } from './guard.js'
+import type { Engine, EngineHooks } from './engine/engine.js'
+import { obtainEngine, recreateEngine } from './engine/registry.js'
+import { ReplicaSet } from './engine/replicas.js'
+import { drainOnSignals } from './engine/shutdown.js'
 import { EngineDisposedError, ForeignOwnerError } from './errors.js'
+import type { Owner } from './guard.js'
 import type { PoolStats } from './pool.js'
-import { ReplicaSet } from './replicas.js'
-import { activeFrame, beginManual, installForeignQueryGuard, runScope, type ManualTransaction, type ScopeOptions, type ScopeTransaction } from './scope.js'
+import { activeFrame } from './scope/context.js'
+import { foreignQueryGuard } from './scope/foreign-query.js'
+import type { ScopeOptions } from './scope/options.js'
+import { beginManual, runScope } from './scope/run.js'
+import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
+
+/** What the scope layer plugs into every engine a db uses (the primary and its replicas). */
+const SCOPE_HOOKS: EngineHooks = { beforeRootQuery: foreignQueryGuard }
 
 /** What `db.stats()` returns. */
 export type DbStats = PoolStats
@@ -24,7 +33,6 @@ export class Db<DB> implements AsyncDisposable {
   constructor(engine: Engine, replicas?: ReplicaSet) {
     this.#engine = engine
     this.#replicas = replicas
-    if (!engine.beforeRootQuery) installForeignQueryGuard(engine)
   }
 
   /** The engine, checked against the guard: the owner stamp and the disposed flag. */
@@ -33,7 +41,6 @@ export class Db<DB> implements AsyncDisposable {
     if (!e.disposed && !isForeign(e)) return e
     if (e.config.guard.owner === 'recreate') {
       this.#engine = recreateEngine(e)
-      installForeignQueryGuard(this.#engine)
       return this.#engine
     }
     e.assertUsable()
@@ -173,7 +180,7 @@ function isForeign(e: Engine): boolean {
  * export const db = defineDb<DB>({ url: process.env.DATABASE_URL, pool: { max: 10 }, metadata })
  */
 export function defineDb<DB>(config: DbConfig = {}): Db<DB> {
-  const engine = obtainEngine(config)
+  const engine = obtainEngine(config, SCOPE_HOOKS)
   const db = new Db<DB>(engine, ReplicaSet.for(engine, config))
   if (config.shutdown) drainOnSignals(config.shutdown === true ? {} : config.shutdown)
   return db

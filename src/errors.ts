@@ -5,11 +5,26 @@
  * try { await db.scope(work) } catch (e) { if (e instanceof DbscopeError && e.retryable) retryLater() }
  */
 
+/** Every stable `code` a dbscope error can carry; switch on it, or catch the class of the same name. */
+export type DbscopeErrorCode =
+  | 'CONFIG'
+  | 'CONNECT_FAILED'
+  | 'POOL_TIMEOUT'
+  | 'ENGINE_DISPOSED'
+  | 'FOREIGN_OWNER'
+  | 'CONNECTION_BUDGET'
+  | 'SCOPE_ENDED'
+  | 'SCOPE_TIMEOUT'
+  | 'TRANSACTION_ABORTED'
+  | 'FOREIGN_CONNECTION'
+  | 'POOLER_UNSUPPORTED'
+  | QueryErrorCode
+
 /** Base class: `code` is stable across releases, `retryable` says whether re-running the unit of work may succeed. */
 export class DbscopeError extends Error {
-  readonly code: string
+  readonly code: DbscopeErrorCode
   readonly retryable: boolean
-  constructor(code: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(code: DbscopeErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.retryable = options?.retryable ?? false
@@ -23,6 +38,13 @@ export class DbscopeError extends Error {
 export class ConfigError extends DbscopeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONFIG', message, options)
+  }
+}
+
+/** A connection could not be opened (server down, refused, bad credentials); the message names the server, never the password. */
+export class ConnectError extends DbscopeError {
+  constructor(message: string, cause: unknown) {
+    super('CONNECT_FAILED', message, { cause, retryable: true })
   }
 }
 
@@ -116,7 +138,7 @@ export class QueryError extends DbscopeError {
   readonly sqlState: string | undefined
   readonly constraint: string | undefined
   constructor(
-    code: string,
+    code: QueryErrorCode,
     message: string,
     options: { cause: unknown; retryable?: boolean; sqlState?: string | undefined; constraint?: string | undefined },
   ) {
@@ -126,7 +148,7 @@ export class QueryError extends DbscopeError {
   }
 }
 
-/** PostgreSQL 40001 / MySQL serialization conflict: retry the whole transaction. */
+/** PostgreSQL 40001: retry the whole transaction (MySQL and MariaDB report their conflicts as deadlocks, 1213). */
 export class SerializationFailureError extends QueryError {}
 /** PostgreSQL 40P01 / MySQL 1213. */
 export class DeadlockError extends QueryError {}
@@ -142,6 +164,11 @@ export class NotNullViolationError extends QueryError {}
 export class StatementTimeoutError extends QueryError {}
 /** The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work. */
 export class ConnectionLostError extends QueryError {}
+/**
+ * PostgreSQL: the statement cache's prepared form of a statement went stale (an ALTER TABLE changed its result, or
+ * the statement is gone from the session). It has been dropped; running the statement again prepares it afresh.
+ */
+export class StaleStatementError extends QueryError {}
 
 /** The stable codes of errors a statement can fail with, as classified from the driver's error. */
 export type QueryErrorCode =
@@ -156,7 +183,7 @@ export type QueryErrorCode =
   | 'STALE_STATEMENT'
   | 'QUERY_FAILED'
 
-type QueryErrorClass = new (code: string, message: string, options: ConstructorParameters<typeof QueryError>[2]) => QueryError
+type QueryErrorClass = new (code: QueryErrorCode, message: string, options: ConstructorParameters<typeof QueryError>[2]) => QueryError
 
 const RETRY_HINT = 'Retry the transaction: db.scope(fn, { retry: { attempts: 3 } }) re-runs it.'
 
@@ -183,7 +210,7 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     hint: 'The database connection was lost and has been discarded; retry the unit of work. If this repeats, check the server and the network.',
   },
   STALE_STATEMENT: {
-    cls: QueryError,
+    cls: StaleStatementError,
     retryable: true,
     hint:
       'A table changed under this connection\'s prepared form of the statement (ALTER TABLE), which has been dropped: ' +
@@ -207,27 +234,4 @@ export function queryError(
   const k = QUERY_ERRORS[code]
   const message = k.hint ? `${driverMessage.replace(/\.?$/, '.')} ${k.hint}` : driverMessage
   return new k.cls(code, message, { ...options, retryable: k.retryable })
-}
-
-/** Replaces every occurrence of each secret with `***`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text
-  for (const s of secrets) {
-    if (s.length === 0) continue
-    out = out.split(s).join('***')
-    const enc = encodeURIComponent(s)
-    if (enc !== s) out = out.split(enc).join('***')
-  }
-  return out
-}
-
-/** The URL with its password replaced by `***`; never throws. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
-  }
 }

@@ -1,15 +1,18 @@
 /**
  * The pool-per-process guard: an owner stamp checked on every checkout, a connection budget read from the server
  * on first connect, and the leak warning.
+ *
+ * @example
+ * if (!isOwnedHere(engine.owner)) throw new ForeignOwnerError('…')
  */
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { threadId } from 'node:worker_threads'
+import type { Checkout } from './checkout.js'
 import type { ResolvedConfig } from './config.js'
 import type { ServerBudget } from './dialects/dialect.js'
 import { ConnectionBudgetError } from './errors.js'
-import type { Checkout } from './pool.js'
 
 /** Who may use an engine: the process and thread that created it, in the generation it was created in. */
 export interface Owner {
@@ -82,9 +85,12 @@ export function leakMessage(c: Checkout, heldMs: number): string {
   return `A connection has been checked out for ${heldMs} ms (pool.leakWarnMs). ${where}${sql}`
 }
 
-/** The frames of a captured stack outside dbscope and Kysely; all frames when that leaves none. */
-function callerFrames(stack: string): string {
-  const frames = stack.split('\n').slice(1)
+/**
+ * The frames of a captured stack outside dbscope, Kysely and Node's internals (at most `max`): where the
+ * application's code is. All frames when that leaves none.
+ */
+export function callerFrames(stack: string | undefined, max = Number.POSITIVE_INFINITY): string {
+  const frames = (stack ?? '').split('\n').slice(1)
   const own = frames.filter((f) => !f.includes(OWN_DIR) && !f.includes(OWN_URL) && !KYSELY_OR_NODE.test(f))
-  return (own.length > 0 ? own : frames).join('\n')
+  return (own.length > 0 ? own : frames).slice(0, max).join('\n')
 }

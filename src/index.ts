@@ -7,15 +7,20 @@
  * await db.scope(async (tx) => tx.insertInto('users').values({ email, name }).execute())
  */
 export { defineDb, Db, type DbStats } from './db.js'
-export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine.js'
+export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine/shutdown.js'
 export type { Owner } from './guard.js'
-export { ScopeTransaction, ManualTransaction, isRetryableByDefault, type ScopeOptions, type RetryOptions, type Propagation } from './scope.js'
-export type { DbConfig, PoolConfig, GuardConfig, Logger } from './config.js'
-export type { TypeOptions } from './type-options.js'
-export { PGliteDialect } from './dialects/pglite.js'
+export { ScopeTransaction, ManualTransaction } from './scope/transaction.js'
+export { isRetryableByDefault } from './scope/retry.js'
+export type { ScopeOptions, RetryOptions, Propagation } from './scope/options.js'
+export type { DbConfig, PoolConfig, GuardConfig, Logger, MetadataInput } from './config.js'
+export type { TypeOptions } from './types/type-options.js'
+export type { DbgenMetadata, DbgenMetadataColumn, DbgenMetadataTable } from './types/metadata.js'
+export type { PGliteInstance } from './dialects/pglite/session.js'
+export { PGliteDialect } from './dialects/pglite/dialect.js'
 export {
   DbscopeError,
   ConfigError,
+  ConnectError,
   PoolTimeoutError,
   EngineDisposedError,
   ForeignOwnerError,
@@ -34,5 +39,7 @@ export {
   NotNullViolationError,
   StatementTimeoutError,
   ConnectionLostError,
+  StaleStatementError,
+  type DbscopeErrorCode,
+  type QueryErrorCode,
 } from './errors.js'
-export { ConnectError } from './engine.js'

@@ -8,6 +8,7 @@
  * const pool = new Pool(() => driver.connect(), { max: 10, acquireTimeoutMs: 5_000 })
  * const c = await pool.acquire(); try { await c.raw.query('SELECT 1', []) } finally { pool.release(c) }
  */
+import { captureOrigin, type Checkout, type Origin, type Trace } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
 import { EngineDisposedError, PoolTimeoutError } from './errors.js'
 
@@ -28,35 +29,6 @@ export interface PoolOptions {
   readonly reuse: boolean
   /** A checkout held longer than this is reported once, with its stack; 0 turns the watch off. */
   readonly leakWarnMs: number
-}
-
-/** Where a checkout was taken: a captured stack, formatted only when read (by a leak warning). */
-export interface Origin {
-  readonly stack?: string
-  /** The scope callback's name, when a scope took it. */
-  readonly scope?: string | undefined
-}
-
-/**
- * Whether `acquire()` records where it was called, for the leak warning: `true` captures the stack there, `false`
- * records nothing, and an Origin is one the caller captured itself, closer to the application's code (a scope
- * captures where it begins, so that the frames kept are the application's, not dbscope's).
- */
-export type Trace = boolean | Origin
-
-/** A pooled connection as handed out by `acquire()`. */
-export interface Checkout {
-  readonly raw: RawConnection
-  readonly id: number
-  readonly createdAt: number
-  /** When it was handed out (ms since epoch); 0 while idle. */
-  checkedOutAt: number
-  lastUsedAt: number
-  /** Where it was taken, for the leak warning (not captured for single db.kysely statements). */
-  origin: Origin | undefined
-  /** The last statement sent on it, for the leak warning. */
-  lastSql: string | undefined
-  leakReported: boolean
 }
 
 export interface PoolStats {
@@ -213,11 +185,6 @@ export class Pool {
     }
   }
 
-  /** The checkouts currently held (for the leak watch and diagnostics). */
-  busy(): readonly Checkout[] {
-    return [...this.#busy]
-  }
-
   /** Closes idle connections now; waits up to `graceMs` for busy ones to come back, then drops them. */
   async close(graceMs = 5_000): Promise<void> {
     if (this.#closed && this.#total() === 0) return
@@ -320,7 +287,6 @@ export class Pool {
     open()
   }
 
-
   #wait(origin: Origin | undefined): Promise<Checkout> {
     return new Promise<Checkout>((resolve, reject) => {
       const w: Waiter = { resolve, reject, timer: undefined, done: false, origin }
@@ -414,22 +380,4 @@ export class Pool {
       }).catch((err: Error) => this.#events.error?.(err))
     }
   }
-}
-
-/** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */
-const CALLER_FRAMES = 15
-
-/**
- * Records where a connection is being taken, for the leak warning, without formatting the stack (V8 formats
- * `stack` lazily, on first read). Frames from `from`'s caller on are kept. Every frame walked, skipped or kept, is
- * summarized by V8, and an optimized one is expanded into its inlined calls: on Node 20 that is 8–13 µs for a scope
- * called from hot application code, whatever the count kept, which is why a scope captures once, where it begins.
- */
-export function captureOrigin(frames = CALLER_FRAMES, from: Function = captureOrigin, scope?: string): Origin {
-  const origin: { stack?: string; scope: string | undefined } = { scope }
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = frames
-  Error.captureStackTrace(origin, from)
-  Error.stackTraceLimit = limit
-  return origin
 }

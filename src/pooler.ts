@@ -6,7 +6,7 @@
  * sends every statement unnamed (pg's extended protocol with an empty statement name), which PgBouncer passes through
  * in transaction mode (`statementCache` can turn it back on for a PgBouncer with `max_prepared_statements`; without
  * `pooler`, the cache turns itself off when a statement goes missing). Session parameters at connect
- * (application_name, statement_timeout, …) are not sent when `pooler` is set (see dialects/postgres.ts), and config
+ * (application_name, statement_timeout, …) are not sent when `pooler` is set (see dialects/postgres/driver.ts), and config
  * rejects pool.statementTimeoutMs / idleInTransactionTimeoutMs with the pooler.
  *
  * @example

@@ -69,7 +69,7 @@ it('emits code that compiles under tsc --strict, plain and camelCased', () => {
 import type { DB, Select, NewSelect, SelectType, WeirdSchemaSelect, UserRole, UserRole2 } from './db.js'
 import { SelectTypeValues } from './db.js'
 import { metadata } from './metadata.js'
-import type { DbgenMetadata } from '../../codegen/metadata-shape.js'
+import type { DbgenMetadata } from '../../src/types/metadata.js'
 declare const db: Kysely<DB>
 export const q = db.selectFrom('select').select(['from', 'we"ird col', '😀', 'kind']).where('from', '=', 'x')
 export const q2 = db.selectFrom('Weird Schema.select').select(['id', 'Weird Column'])

@@ -67,7 +67,7 @@ it('emits code that compiles under tsc --strict, plain and camelCased', () => {
 import type { DB, Select, NewSelect, SelectKind, SelectKindEnum, UserRole, UserRole2, TickTable } from './db.js'
 import { SelectKindEnumValues } from './db.js'
 import { metadata } from './metadata.js'
-import type { DbgenMetadata } from '../../codegen/metadata-shape.js'
+import type { DbgenMetadata } from '../../src/types/metadata.js'
 declare const db: Kysely<DB>
 export const q = db.selectFrom('select').select(['from', 'we\`ird col', 'dq"col', 'kind', 'order']).where('from', '=', 'x')
 export const q2 = db.selectFrom('tick\`table').select(['a\`b'])

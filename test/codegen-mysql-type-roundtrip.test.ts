@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { emitTypes } from '../codegen/emit/types.js'
 import type { SchemaModel } from '../codegen/model.js'
 import { defineDb, type Db } from '../src/index.js'
-import type { TypeOptions } from '../src/type-options.js'
+import type { TypeOptions } from '../src/types/type-options.js'
 import { reflectMysqlAt } from './support/mysql-reflect.js'
 import { useTestDatabase, withMysql } from './support/test-db.js'
 

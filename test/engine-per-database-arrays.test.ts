@@ -8,7 +8,7 @@ import { expect, it } from 'vitest'
 import { emitMetadata } from '../codegen/emit/metadata.js'
 import { reflectPostgres } from '../codegen/reflect/postgres.js'
 import { kyselyExecutor } from '../codegen/reflect/executor.js'
-import type { DbgenMetadata } from '../codegen/metadata-shape.js'
+import type { DbgenMetadata } from '../src/types/metadata.js'
 import { describeTargets } from './support/targets.js'
 
 /** The emitted metadata.ts, evaluated: exactly what an app imports. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { sql } from 'kysely'
 import { ConfigError, defineDb, disposeAll, type Db } from '../src/index.js'
-import { registry } from '../src/engine.js'
+import { registry } from '../src/engine/registry.js'
 import { createTestDatabase, type TestDatabase } from './support/test-db.js'
 import { eventually, sessionsOn } from './support/server-sessions.js'
 

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { EngineDisposedError, ForeignOwnerError } from '../src/index.js'
-import { registry } from '../src/engine.js'
+import { registry } from '../src/engine/registry.js'
 import { describeTargets } from './support/targets.js'
 
 /**

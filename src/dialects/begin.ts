@@ -1,6 +1,6 @@
 /** The statements that open a transaction, per dialect and settings. */
 import type { TransactionSettings } from 'kysely'
-import type { DialectName } from './dialect.js'
+import type { DialectName } from '../types/dialect-name.js'
 
 /**
  * PostgreSQL puts every setting on BEGIN (one statement). MySQL needs `SET TRANSACTION ISOLATION LEVEL …` before

@@ -1,12 +1,13 @@
 /**
  * What a database dialect provides to the engine: raw connections, Kysely's compiler and adapter, error
- * classification and a few catalog reads for the guard. One file per dialect implements it.
+ * classification and a few catalog reads for the guard. One folder per dialect implements it.
  */
 import type { DialectAdapter, DatabaseIntrospector, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import type { DbscopeError } from '../errors.js'
-import type { TypeOptions } from '../type-options.js'
+import type { DialectName } from '../types/dialect-name.js'
+import type { TypeOptions } from '../types/type-options.js'
 
-export type DialectName = 'postgres' | 'mysql' | 'pglite'
+export type { DialectName }
 
 /** What every server dialect needs to open a session: where, how to tag it, and the session settings. */
 export interface SessionOptions {
@@ -75,7 +76,7 @@ export interface DialectDriver {
 
 /**
  * Streams by running the statement once, when iteration starts, and yielding its rows in chunks: for PGlite, which
- * returns a whole result at once (PostgreSQL and MySQL stream for real: postgres-cursor.ts, mysql-stream.ts).
+ * returns a whole result at once (PostgreSQL and MySQL stream for real: postgres/cursor.ts, mysql/stream.ts).
  */
 export async function* inChunks<R>(run: () => Promise<QueryResult<R>>, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
   const res = await run()

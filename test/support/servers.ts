@@ -5,7 +5,7 @@
  */
 import pg from 'pg'
 import mysql from 'mysql2/promise'
-import { redactUrl } from '../../src/errors.js'
+import { redactUrl } from '../../src/redact.js'
 
 export { redactUrl }
 

@@ -7,7 +7,8 @@
  * const ddl = renderDdl('postgres', 'fz_1', schemas[0])
  */
 import fc from 'fast-check'
-import { MYSQL_TYPES, PG_TYPES } from '../../../codegen/type-map.js'
+import { MYSQL_TYPES } from '../../../src/types/mysql-types.js'
+import { PG_TYPES } from '../../../src/types/pg-types.js'
 
 export type FuzzDialect = 'postgres' | 'mysql'
 

@@ -1,0 +1,74 @@
+/**
+ * The one Kysely `Driver` of dbscope: it takes connections from a source (an engine's pool, the next healthy
+ * replica, a PGlite session) and gives them back to it, and speaks the dialect's transaction statements on them.
+ *
+ * @example
+ * const driver = new SourceDriver({ acquire, release, beginSql: (s) => beginStatements('postgres', s), destroy })
+ * new Kysely<DB>({ dialect: { createDriver: () => driver, … } })
+ */
+import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely'
+import { ConfigError } from '../errors.js'
+
+/** Where a driver's connections come from and go back to. */
+export interface ConnectionSource<C extends DatabaseConnection> {
+  acquire(): Promise<C>
+  release(connection: C): void
+  /** The statements that open a transaction with these settings. */
+  beginSql(settings: TransactionSettings): readonly string[]
+  /** What `Kysely.destroy()` does to the source. */
+  destroy(): Promise<void>
+}
+
+const COMMIT = CompiledQuery.raw('COMMIT')
+const ROLLBACK = CompiledQuery.raw('ROLLBACK')
+
+export class SourceDriver<C extends DatabaseConnection> implements Driver {
+  readonly #source: ConnectionSource<C>
+
+  constructor(source: ConnectionSource<C>) {
+    this.#source = source
+  }
+
+  async init(): Promise<void> {}
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    return this.#source.acquire()
+  }
+
+  async beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    for (const s of this.#source.beginSql(settings)) await c.executeQuery(CompiledQuery.raw(s))
+  }
+
+  async commitTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(COMMIT)
+  }
+
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(ROLLBACK)
+  }
+
+  async savepoint(c: DatabaseConnection, name: string): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw(`SAVEPOINT ${quoteSavepoint(name)}`))
+  }
+
+  async rollbackToSavepoint(c: DatabaseConnection, name: string): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw(`ROLLBACK TO SAVEPOINT ${quoteSavepoint(name)}`))
+  }
+
+  async releaseSavepoint(c: DatabaseConnection, name: string): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${quoteSavepoint(name)}`))
+  }
+
+  async releaseConnection(c: DatabaseConnection): Promise<void> {
+    this.#source.release(c as C)
+  }
+
+  destroy(): Promise<void> {
+    return this.#source.destroy()
+  }
+}
+
+function quoteSavepoint(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`Savepoint names must be plain identifiers, got ${JSON.stringify(name)}.`)
+  return name
+}

@@ -1,0 +1,136 @@
+/**
+ * MySQL and MariaDB through mysql2: sessions whose value types follow TypeOptions (tinyint(1) → boolean,
+ * BIGINT/DECIMAL → string, MariaDB's json → parsed), KILL QUERY for cancel, errno classification.
+ *
+ * @example
+ * const driver = createMysqlDriver({ url, applicationName: 'api', connectTimeoutMs: 10_000, … })
+ * const conn = await driver.connect()
+ */
+import mysql from 'mysql2'
+import type { Connection, ConnectionOptions } from 'mysql2'
+import { MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
+import { ConfigError } from '../../errors.js'
+import { beginStatements } from '../begin.js'
+import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
+import { MysqlConnection } from './connection.js'
+import { classifyMysqlError, isMysqlConnectionError } from './errors.js'
+import { mysqlColumnConverters, mysqlTypeOptions } from './values.js'
+
+export type MysqlSessionOptions = SessionOptions
+
+function ignore(): void {}
+
+function open(options: MysqlSessionOptions, extra: Partial<ConnectionOptions>): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const conn = mysql.createConnection({
+      uri: options.url,
+      connectTimeout: options.connectTimeoutMs,
+      connectAttributes: { program_name: options.applicationName },
+      ...extra,
+    })
+    // A failed handshake can emit more than one 'error' (the failure, then the socket closing): the first rejects,
+    // later ones must not become unhandled events. After connect the MysqlConnection listens for good.
+    conn.on('error', ignore)
+    const onError = (err: Error) => {
+      conn.removeListener('connect', onConnect)
+      conn.destroy()
+      reject(classifyMysqlError(err))
+    }
+    const onConnect = () => {
+      conn.removeListener('error', onError)
+      resolve(conn)
+    }
+    conn.once('error', onError)
+    conn.once('connect', onConnect)
+  })
+}
+
+/** Creates the MySQL/MariaDB dialect driver for an engine. */
+export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
+  const typeOpts = mysqlTypeOptions(options.types)
+  const converters = mysqlColumnConverters(options.types)
+  /** MariaDB or MySQL: read once, on the first connection that needs to know. */
+  let flavour: Promise<'mariadb' | 'mysql'> | undefined
+  const flavourOf = (conn: MysqlConnection) =>
+    (flavour ??= conn.query<{ v: string }>('SELECT VERSION() AS v', []).then(
+      (r) => (/mariadb/i.test(r.rows[0]?.v ?? '') ? 'mariadb' : 'mysql'),
+      (err: unknown) => {
+        flavour = undefined
+        throw err
+      },
+    ))
+  /** The session settings for statementTimeoutMs and idleInTransactionTimeoutMs, as one SET. */
+  const sessionSettings = async (conn: MysqlConnection): Promise<string[]> => {
+    const out: string[] = []
+    if (options.statementTimeoutMs === undefined && options.idleInTransactionTimeoutMs === undefined) return out
+    const mariadb = (await flavourOf(conn)) === 'mariadb'
+    if (options.statementTimeoutMs !== undefined) {
+      out.push(
+        mariadb
+          ? `SESSION max_statement_time = ${(options.statementTimeoutMs / 1000).toFixed(3)}`
+          : `SESSION max_execution_time = ${Math.round(options.statementTimeoutMs)}`,
+      )
+    }
+    if (options.idleInTransactionTimeoutMs !== undefined) {
+      if (!mariadb) {
+        throw new ConfigError(
+          'pool.idleInTransactionTimeoutMs needs MariaDB (idle_transaction_timeout); MySQL has no equivalent. ' +
+            'Remove the option, or rely on scope timeoutMs.',
+        )
+      }
+      out.push(`SESSION idle_transaction_timeout = ${Math.max(1, Math.ceil(options.idleInTransactionTimeoutMs / 1000))}`)
+    }
+    return out.length > 0 ? [`SET ${out.join(', ')}`] : out
+  }
+  return {
+    name: 'mysql',
+    maxPoolSize: Number.POSITIVE_INFINITY,
+    async connect() {
+      const conn = new MysqlConnection(await open(options, typeOpts), converters)
+      try {
+        for (const statement of await sessionSettings(conn)) await conn.query(statement, [])
+      } catch (err) {
+        conn.destroy()
+        throw err
+      }
+      return conn
+    },
+    async cancel(conn) {
+      const id = conn.serverId
+      if (id === undefined) return
+      try {
+        const killer = await open(options, {})
+        await new Promise<void>((resolve) => killer.query(`KILL QUERY ${Number(id)}`, () => resolve()))
+        killer.destroy()
+      } catch {
+        /* cancel is best effort; the scope still rolls back */
+      }
+    },
+    beginSql: (settings: TransactionSettings) => beginStatements('mysql', settings),
+    async readBudget(conn, appName): Promise<ServerBudget> {
+      const r = await conn.query<{ max: number | string; used: number | string; ps: number | string }>(
+        `SELECT @@max_connections AS max, @@performance_schema AS ps,
+                (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND NOT IN ('Daemon', 'Binlog Dump')) AS used`,
+        [],
+      )
+      const row = r.rows[0]!
+      let ours = 1 // this connection, counted in `used`
+      if (Number(row.ps) === 1) {
+        // With performance_schema on, the connections tagged with our program_name are ours (other workers' too).
+        const a = await conn.query<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM performance_schema.session_connect_attrs WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = ?`,
+          [appName],
+        )
+        ours = Math.max(1, Number(a.rows[0]?.n ?? 1))
+      }
+      // MySQL and MariaDB allow one connection beyond max_connections, for a SUPER user: nothing is reserved out of it.
+      return { maxConnections: Number(row.max), reserved: 0, usedByOthers: Math.max(0, Number(row.used) - ours) }
+    },
+    classify: classifyMysqlError,
+    isConnectionError: isMysqlConnectionError,
+    createQueryCompiler: () => new MysqlQueryCompiler(),
+    createAdapter: () => new MysqlAdapter(),
+    createIntrospector: (db: Kysely<any>) => new MysqlIntrospector(db),
+    async end() {},
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A Kysely dialect over an existing PGlite instance, for code that uses Kysely without dbscope's engine. Sessions are
+ * serialised with the engine's own lock, so concurrent transactions never interleave on PGlite's single session, and
+ * values are parsed as dbgen types them. It does not close the instance.
+ *
+ * @example
+ * const db = new Kysely<DB>({ dialect: new PGliteDialect(await PGlite.create()) })
+ */
+import {
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from 'kysely'
+import type { TypeOptions } from '../../types/type-options.js'
+import { beginStatements } from '../begin.js'
+import { SourceDriver } from '../kysely-driver.js'
+import { postgresTypeParsers } from '../postgres/parsers.js'
+import { openSession, parsersFrom, type PGliteConnection, type PGliteInstance } from './session.js'
+
+/** A PGlite session as Kysely sees it. */
+class SessionConnection implements DatabaseConnection {
+  readonly session: PGliteConnection
+  constructor(session: PGliteConnection) {
+    this.session = session
+  }
+  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    return this.session.query<R>(q.sql, q.parameters)
+  }
+  streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+    return this.session.stream<R>(q.sql, q.parameters, chunkSize)
+  }
+}
+
+export class PGliteDialect implements Dialect {
+  readonly #pglite: PGliteInstance
+  readonly #types: TypeOptions | undefined
+  constructor(pglite: PGliteInstance, types?: TypeOptions) {
+    this.#pglite = pglite
+    this.#types = types
+  }
+  createDriver(): Driver {
+    const pglite = this.#pglite
+    const parsers = parsersFrom(postgresTypeParsers(this.#types))
+    return new SourceDriver<SessionConnection>({
+      acquire: async () => new SessionConnection(await openSession(pglite, parsers)),
+      release: (c) => c.session.destroy(),
+      beginSql: (settings) => beginStatements('pglite', settings),
+      destroy: async () => undefined,
+    })
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler()
+  }
+  createAdapter() {
+    return new PostgresAdapter()
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new PostgresIntrospector(db)
+  }
+}

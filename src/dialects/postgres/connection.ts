@@ -1,0 +1,147 @@
+/**
+ * One node-postgres session as the pool sees it: statements with parameters go through the statement cache as named
+ * prepared statements, a parameterless statement (BEGIN …) can ride in the same pipeline as the next one, and a
+ * socket error or end marks it broken instead of becoming an unhandled event.
+ *
+ * @example
+ * const conn = new PostgresConnection(client, statements.forConnection())
+ * await conn.queryAfter('BEGIN', 'SELECT * FROM users WHERE id = $1', [1]) // one round trip
+ */
+import type pg from 'pg'
+import type { QueryResult } from 'kysely'
+import type { RawConnection } from '../dialect.js'
+import { commandResult } from '../query-result.js'
+import { streamPortal } from './cursor.js'
+import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
+import type { DroppedStatements, StatementCache } from './statements.js'
+
+type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[]) => void
+
+/**
+ * A pg.Query that sends more in the same pipeline, before its one Sync: Close for statements the cache dropped, then
+ * a parameterless statement (BEGIN …), then itself, as a named prepared statement when it has a name.
+ */
+class PipelinedQuery extends CallbackQuery {
+  readonly #dropped: DroppedStatements | undefined
+  readonly #prefix: string | undefined
+  constructor(dropped: DroppedStatements | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
+    super(text, values, callback)
+    this.#dropped = dropped
+    this.#prefix = prefix
+    if (name !== undefined) this.name = name
+    this.queryMode = 'extended'
+  }
+  /** Runs when pg puts the query on the wire, after every query queued before it on the connection. */
+  override prepare(connection: PgWire): void {
+    if (this.#dropped) {
+      for (const name of this.#dropped.close) {
+        connection.close({ type: 'S', name })
+        delete connection.parsedStatements[name]
+      }
+      for (const name of this.#dropped.forget) delete connection.parsedStatements[name]
+    }
+    if (this.#prefix !== undefined) {
+      connection.parse({ text: this.#prefix, name: '', types: [] })
+      connection.bind({ portal: '', statement: '', values: [] })
+      connection.execute({ portal: '', rows: 0 })
+    }
+    super.prepare(connection)
+  }
+}
+
+const toResult = <R>(res: pg.QueryResult): QueryResult<R> => commandResult<R>(res.command, res.rowCount, res.rows)
+
+export class PostgresConnection implements RawConnection {
+  readonly #client: pg.Client
+  /** Named prepared statements on this connection; undefined when the cache is off. */
+  readonly #statements: StatementCache | undefined
+  #broken = false
+  #listeners: ((err: Error) => void)[] = []
+
+  constructor(client: pg.Client, statements: StatementCache | undefined) {
+    this.#client = client
+    this.#statements = statements
+    const fail = (err: Error) => {
+      if (this.#broken) return
+      this.#broken = true
+      for (const l of this.#listeners) l(err)
+    }
+    // A checked-out client's 'error' must never become an unhandled event that crashes the process.
+    client.on('error', fail)
+    client.on('end', () => fail(new Error('Connection terminated')))
+  }
+
+  get client(): pg.Client {
+    return this.#client
+  }
+
+  get serverId(): number | undefined {
+    return backendPid(this.#client)
+  }
+
+  get broken(): boolean {
+    return this.#broken
+  }
+
+  query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const cache = this.#cacheFor(sql, params)
+    if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
+    // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
+    // in a promise of its own; one promise here is all a statement costs.
+    return new Promise((resolve, reject) => {
+      this.#client.query(sql, params as unknown[], (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(toResult<R>(res))))
+    })
+  }
+
+  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
+  }
+
+  /**
+   * The statement cache for a statement with parameters, when it is on. A statement without them is only shown to
+   * it (DEALLOCATE ALL / DISCARD ALL empty it) and runs as before.
+   */
+  #cacheFor(sql: string, params: readonly unknown[]): StatementCache | undefined {
+    const cache = this.#statements
+    if (cache === undefined || !cache.on) return undefined
+    if (params.length > 0) return cache
+    cache.sending(sql)
+    return undefined
+  }
+
+  /** Sends `sql` (after `prefix`, if any), as a named prepared statement when `cache` gives it a name. */
+  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
+    const name = cache?.nameFor(sql)
+    // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
+    return new Promise((resolve, reject) => {
+      const query = new PipelinedQuery(cache?.takeDropped(), prefix, name, sql, params as unknown[], (err, res) => {
+        if (!err) return resolve(toResult<R>(Array.isArray(res) ? res[res.length - 1]! : res))
+        if (name !== undefined) cache?.failed(sql, name, err)
+        reject(err)
+      })
+      this.#client.query(query as unknown as pg.QueryConfig)
+    })
+  }
+
+  stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    return streamPortal<R>(this.#client, sql, params, chunkSize)
+  }
+
+  onBroken(listener: (err: Error) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  async close(): Promise<void> {
+    this.#broken = true
+    try {
+      await this.#client.end()
+    } catch {
+      /* already closed */
+    }
+  }
+
+  destroy(): void {
+    this.#broken = true
+    destroySocket(this.#client)
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * PostgreSQL through node-postgres: sessions with per-engine type parsers, BEGIN sent in the same round trip as the
+ * first statement, a statement cache, cancel by protocol, and SQLSTATE classification.
+ *
+ * @example
+ * const driver = createPostgresDriver({ url, applicationName: 'api', statementCache: 100, pooler: false, … })
+ * const conn = await driver.connect()
+ */
+import pg from 'pg'
+import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
+import type { PgArrayLookup } from '../../types/pg-types.js'
+import { parseHostList } from '../../url.js'
+import { beginStatements } from '../begin.js'
+import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
+import { PostgresConnection } from './connection.js'
+import { classifyPostgresError, isPostgresConnectionError } from './errors.js'
+import { HostPicker } from './hosts.js'
+import { lookUpArrays, postgresTypeParsers } from './parsers.js'
+import { hasActiveQuery, sendCancelRequest } from './pg-internals.js'
+import { StatementCaches } from './statements.js'
+
+export interface PostgresSessionOptions extends SessionOptions {
+  /** Behind a transaction pooler: no session parameters in the startup packet. */
+  readonly pooler: boolean
+  /** Per-database array types to parse (from the generated metadata), looked up on the first connection. */
+  readonly arrayLookups?: readonly PgArrayLookup[]
+  /** Named prepared statements kept per connection (0: none). */
+  readonly statementCache: number
+  /** Where the driver's own warnings go (the engine's logger). */
+  readonly warn: (message: string) => void
+}
+
+/** How long a CancelRequest may take before the caller moves on (the scope destroys the connection anyway). */
+const CANCEL_BOUND_MS = 2_000
+
+function ignore(): void {}
+
+/** Creates the PostgreSQL dialect driver for an engine. */
+export function createPostgresDriver(options: PostgresSessionOptions): DialectDriver {
+  const types = postgresTypeParsers(options.types)
+  const statements = new StatementCaches(options.statementCache, options.warn)
+  let arraysReady: Promise<void> | undefined
+  const clientConfig = (url: string): pg.ClientConfig => {
+    const cfg: pg.ClientConfig & Record<string, unknown> = {
+      connectionString: url,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      types: types as unknown as pg.CustomTypesConfig,
+    }
+    if (!options.pooler) {
+      cfg.application_name = options.applicationName
+      if (options.statementTimeoutMs !== undefined) cfg.statement_timeout = options.statementTimeoutMs
+      if (options.idleInTransactionTimeoutMs !== undefined) {
+        cfg.idle_in_transaction_session_timeout = options.idleInTransactionTimeoutMs
+      }
+    }
+    return cfg
+  }
+  const hostUrlOf = new WeakMap<PostgresConnection, string>()
+  const openOne = async (url: string): Promise<PostgresConnection> => {
+    const client = new pg.Client(clientConfig(url))
+    // A socket error during or after a failed connect must not become an unhandled 'error' event; the listener
+    // stays (PostgresConnection adds its own) because pg may still emit on a client whose connect failed.
+    client.on('error', ignore)
+    try {
+      await client.connect()
+    } catch (err) {
+      throw classifyPostgresError(err)
+    }
+    const conn = new PostgresConnection(client, statements.forConnection())
+    hostUrlOf.set(conn, url)
+    return conn
+  }
+  const hosts = new HostPicker(parseHostList(options.url), openOne)
+  return {
+    name: 'postgres',
+    maxPoolSize: Number.POSITIVE_INFINITY,
+    async connect() {
+      const conn = await hosts.connect()
+      if (options.arrayLookups && options.arrayLookups.length > 0) {
+        // Once per engine: a failed lookup is retried on the next connection.
+        arraysReady ??= lookUpArrays(conn, options.arrayLookups).then(
+          (found) => types.addArrayParsers(found),
+          (err: unknown) => {
+            arraysReady = undefined
+            throw err
+          },
+        )
+        try {
+          await arraysReady
+        } catch (err) {
+          conn.destroy()
+          throw classifyPostgresError(err)
+        }
+      }
+      return conn
+    },
+    async cancel(conn) {
+      const client = (conn as PostgresConnection).client
+      if (!hasActiveQuery(client)) return
+      await sendCancelRequest(clientConfig(hostUrlOf.get(conn as PostgresConnection) ?? hosts.preferredUrl), client, CANCEL_BOUND_MS)
+    },
+    beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
+    async readBudget(conn, appName): Promise<ServerBudget> {
+      const r = await conn.query<{ max: string; reserved: string; others: string }>(
+        `SELECT current_setting('max_connections') AS max,
+                current_setting('superuser_reserved_connections') AS reserved,
+                (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
+                   AND coalesce(application_name, '') <> $1) AS others`,
+        [appName],
+      )
+      const row = r.rows[0]!
+      return { maxConnections: Number(row.max), reserved: Number(row.reserved), usedByOthers: Number(row.others) }
+    },
+    classify: classifyPostgresError,
+    isConnectionError: isPostgresConnectionError,
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+    createAdapter: () => new PostgresAdapter(),
+    createIntrospector: (db: Kysely<any>) => new PostgresIntrospector(db),
+    async end() {},
+  }
+}

@@ -1,0 +1,49 @@
+/** PostgreSQL SQLSTATE → typed dbscope errors. */
+import { QueryError, queryError, type QueryErrorCode } from '../../errors.js'
+import { isSocketError } from '../socket-errors.js'
+
+interface PgLikeError {
+  code?: string
+  message?: string
+  constraint?: string
+}
+
+// 57P01 admin_shutdown (pg_terminate_backend), 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions.
+const CONNECTION_SQLSTATES = /^(08|57P0[123])/
+
+/** Whether the error means the connection can no longer be used. */
+export function isPostgresConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const e = err as PgLikeError
+  if (isSocketError(err) || (e.code && CONNECTION_SQLSTATES.test(e.code))) return true
+  return /Connection terminated|Client has encountered a connection error|connection is not open|Client was closed/i.test(err.message)
+}
+
+/** SQLSTATE → stable code. */
+const PG_CODES: Readonly<Record<string, QueryErrorCode>> = {
+  '40001': 'SERIALIZATION_FAILURE',
+  '40P01': 'DEADLOCK',
+  '55P03': 'LOCK_TIMEOUT',
+  '23505': 'UNIQUE_VIOLATION',
+  '23503': 'FOREIGN_KEY_VIOLATION',
+  '23502': 'NOT_NULL_VIOLATION',
+  '57014': 'STATEMENT_TIMEOUT',
+}
+
+/** The statement cache's prepared form was invalidated (ALTER TABLE changed its result) or is gone from the session. */
+function isStaleStatement(code: string | undefined, message: string): boolean {
+  if (code === '0A000') return /cached plan must not change result type/.test(message)
+  return code === '26000' && /^prepared statement "dbscope_[0-9a-f]+_\d+" does not exist/.test(message)
+}
+
+/** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */
+export function classifyPostgresError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof QueryError) return err
+  const e = err as PgLikeError
+  const code = e.code
+  const base = { cause: err, sqlState: code, constraint: e.constraint }
+  const stale = isStaleStatement(code, err.message) ? 'STALE_STATEMENT' : undefined
+  const kind = (code ? PG_CODES[code] : undefined) ?? stale ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
+  if (kind) return queryError(kind, err.message, base)
+  return err
+}

@@ -1,0 +1,209 @@
+/**
+ * The engine: one database's pool, dialect driver, Kysely instance and guard. Engines are created and found through
+ * the process-wide registry (registry.ts), so there is one per database URL per process.
+ *
+ * @example
+ * const engine = obtainEngine({ url: process.env.DATABASE_URL }, hooks)
+ * const checkout = await engine.acquire()
+ * try { await checkout.raw.query('SELECT 1', []) } finally { engine.release(checkout) }
+ */
+import { inspect } from 'node:util'
+import { Kysely, type Dialect, type KyselyProps } from 'kysely'
+import type { Checkout, Trace } from '../checkout.js'
+import type { ResolvedConfig } from '../config.js'
+import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
+import { driverFor } from '../dialects/driver-for.js'
+import { SourceDriver } from '../dialects/kysely-driver.js'
+import { ConfigError, ConnectError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
+import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
+import { Pool, type PoolStats } from '../pool.js'
+import { redactSecrets, redactUrl } from '../redact.js'
+import { EngineConnection } from './connection.js'
+import { enginePlugins } from './plugins.js'
+import { RootExecutor } from './root-executor.js'
+
+/** What the layers above the engine plug into it when it is created. */
+export interface EngineHooks {
+  /** Runs before every statement or checkout through `db.kysely` (the scope layer's foreign-query guard). */
+  readonly beforeRootQuery?: (engine: Engine) => void
+  /** Runs once when the engine is disposed (the registry forgets it). */
+  readonly onDispose?: (engine: Engine) => void
+}
+
+export class Engine {
+  readonly key: string
+  readonly config: ResolvedConfig
+  readonly owner: Owner
+  readonly hooks: EngineHooks
+  readonly props: KyselyProps
+  readonly kysely: Kysely<any>
+  readonly #executor: RootExecutor
+  #driver: DialectDriver | undefined
+  #pool: Pool | undefined
+  #disposed = false
+  #disposing: Promise<void> | undefined
+
+  constructor(key: string, config: ResolvedConfig, generation: number, hooks: EngineHooks) {
+    this.key = key
+    this.config = config
+    this.owner = currentOwner(generation)
+    this.hooks = hooks
+    const dialect: Dialect = {
+      createDriver: () =>
+        new SourceDriver<EngineConnection>({
+          acquire: async () => {
+            this.beforeRootQuery()
+            return new EngineConnection(this, await this.acquire())
+          },
+          release: (c) => this.release(c.checkout, c.broken),
+          beginSql: (settings) => this.driver.beginSql(settings),
+          destroy: () => this.dispose(),
+        }),
+      createQueryCompiler: () => this.driver.createQueryCompiler(),
+      createAdapter: () => this.driver.createAdapter(),
+      createIntrospector: (db) => this.driver.createIntrospector(db),
+    }
+    const driver = dialect.createDriver()
+    const plugins = enginePlugins(config.camelCase)
+    this.#executor = new RootExecutor(this, dialect, driver, plugins)
+    this.props = { config: { dialect, plugins }, dialect, driver, executor: this.#executor }
+    this.kysely = new Kysely<any>(this.props)
+  }
+
+  /** The dialect driver (created on first use; it needs no connection). */
+  get driver(): DialectDriver {
+    return (this.#driver ??= driverFor(this.config, (m) => this.warn(m)))
+  }
+
+  /** The executor behind `db.kysely`; scopes share its compiler, adapter and plugins. */
+  get executor(): RootExecutor {
+    return this.#executor
+  }
+
+  get disposed(): boolean {
+    return this.#disposed
+  }
+
+  /** Runs the hook that guards statements through `db.kysely`. */
+  beforeRootQuery(): void {
+    this.hooks.beforeRootQuery?.(this)
+  }
+
+  /** Checks the owner stamp and the disposed flag; throws ForeignOwnerError/EngineDisposedError. */
+  assertUsable(): void {
+    if (this.#disposed) {
+      throw new EngineDisposedError(
+        `This db (${this.describe()}) was disposed. Call defineDb() again, or set guard.owner to 'recreate'.`,
+      )
+    }
+    if (!isOwnedHere(this.owner)) {
+      throw new ForeignOwnerError(
+        `This db (${this.describe()}) belongs to process ${this.owner.pid} thread ${this.owner.threadId}, not ` +
+          `process ${process.pid}: a pool must never be shared across processes. Call defineDb() in each process.`,
+      )
+    }
+  }
+
+  /**
+   * Takes a connection from the pool (creating the pool on first use). `trace` records the caller's stack for the
+   * leak warning; it must be called synchronously from the code that will hold the connection.
+   */
+  acquire(trace: Trace = true): Promise<Checkout> {
+    if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
+    return (this.#pool ?? this.pool).acquire(trace)
+  }
+
+  /** An idle connection at once when the pool has one ready, or undefined (then use acquire()). */
+  acquireIdle(trace: Trace = true): Checkout | undefined {
+    if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
+    return this.#pool?.acquireIdle(trace)
+  }
+
+  /** Opens one connection; any failure becomes a ConnectError whose message names the server, never the password. */
+  async #connect(): Promise<RawConnection> {
+    try {
+      return await this.driver.connect()
+    } catch (err) {
+      if (err instanceof ConfigError) throw err
+      const why = err instanceof Error ? err.message : String(err)
+      throw new ConnectError(
+        `Could not connect to ${this.describe()}: ${this.redact(why)}. ` +
+          'Check that the server is running and that the URL, user and password are right.',
+        err,
+      )
+    }
+  }
+
+  release(c: Checkout, destroy = false): void {
+    this.#pool?.release(c, destroy)
+  }
+
+  get pool(): Pool {
+    if (this.#pool) return this.#pool
+    const c = this.config
+    const d = this.driver
+    this.#pool = new Pool(
+      () => this.#connect(),
+      { ...c.pool, max: Math.min(c.pool.max, d.maxPoolSize) },
+      {
+        leak: (checkout, heldMs) => this.warn(leakMessage(checkout, heldMs)),
+        error: (err) => this.warn(`A background connection error was handled: ${err.message}`),
+        firstConnect: c.guard.budget === 'off' ? undefined : async (raw) => {
+          const budget = await d.readBudget(raw, c.applicationName)
+          const decision = decideBudget(c, budget)
+          if (decision.max !== this.#pool!.options.max) this.#pool!.resize(decision.max)
+          if (decision.warning) this.warn(decision.warning)
+        },
+      },
+    )
+    return this.#pool
+  }
+
+  stats(): PoolStats {
+    return this.#pool?.stats() ?? { total: 0, idle: 0, busy: 0, waiting: 0, oldestCheckoutMs: 0 }
+  }
+
+  /** Maps a driver error to a typed error, with secrets removed from its message. */
+  classify(err: unknown): unknown {
+    const e = this.driver.classify(err)
+    if (e instanceof Error && this.config.secrets.length > 0) e.message = this.redact(e.message)
+    return e
+  }
+
+  redact(text: string): string {
+    return redactSecrets(text, this.config.secrets)
+  }
+
+  warn(message: string): void {
+    this.config.logger.warn(`[dbscope] ${this.redact(message)}`)
+  }
+
+  /** The URL without its password, or "PGlite". */
+  describe(): string {
+    return this.config.url ? redactUrl(this.config.url) : 'PGlite (embedded)'
+  }
+
+  /**
+   * Closes the pool and marks the engine disposed (the registry forgets it). Queries waiting for a connection fail at
+   * once; busy connections get `graceMs` to come back before they are dropped. Safe to call twice.
+   */
+  dispose(graceMs = 5_000): Promise<void> {
+    if (this.#disposing) return this.#disposing
+    this.#disposed = true
+    this.hooks.onDispose?.(this)
+    this.#disposing = (async () => {
+      await this.#pool?.close(graceMs)
+      await this.#driver?.end()
+    })()
+    return this.#disposing
+  }
+
+  [inspect.custom](): string {
+    return `Engine { ${this.describe()}, ${JSON.stringify(this.stats())} }`
+  }
+
+  /** What a logger serializing the engine sees: the redacted URL and the stats, never `config.url`. */
+  toJSON(): object {
+    return { url: this.describe(), owner: this.owner, stats: this.stats() }
+  }
+}

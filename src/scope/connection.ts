@@ -1,0 +1,109 @@
+/**
+ * A root scope's connection as Kysely sees it: BEGIN travels with the first statement (one round trip), later
+ * statements wait for BEGIN's answer while it is in flight, control statements (COMMIT, ROLLBACK, RELEASE) run even
+ * after the scope ended, and a stream stops at its next chunk once the scope has ended.
+ *
+ * @example
+ * const conn = new ScopeConnection(rootFrame, checkout, ['BEGIN'])
+ * await conn.send(CompiledQuery.raw('SELECT 1')) // BEGIN; SELECT 1 — one round trip
+ */
+import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
+import { EngineConnection } from '../engine/connection.js'
+import type { Engine } from '../engine/engine.js'
+import type { DbscopeError } from '../errors.js'
+import type { Checkout } from '../checkout.js'
+
+/** What a connection needs of the root scope that owns it. */
+export interface ScopeOwner {
+  readonly engine: Engine
+  /** The scope has committed, rolled back or timed out. */
+  readonly ended: boolean
+  /** The error for a statement that arrives after the end. */
+  endedError(): DbscopeError
+}
+
+const noop = (): void => undefined
+
+/** The scope's connection as Kysely sees it: BEGIN goes out with the first statement; errors are classified. */
+export class ScopeConnection implements DatabaseConnection {
+  readonly checkout: Checkout
+  readonly #root: ScopeOwner
+  readonly #inner: EngineConnection
+  /** BEGIN, until it has been sent. */
+  #begin: readonly string[] | undefined
+  /** The first statement (carrying BEGIN) while it is in flight; other statements wait for it. */
+  #beginning: Promise<unknown> | undefined
+  /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
+  begun = false
+
+  constructor(root: ScopeOwner, checkout: Checkout, begin: readonly string[]) {
+    this.#root = root
+    this.checkout = checkout
+    this.#inner = new EngineConnection(root.engine, checkout)
+    this.#begin = begin
+  }
+
+  get broken(): boolean {
+    return this.#inner.broken || this.checkout.raw.broken
+  }
+
+  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#root.ended) return Promise.reject(this.#root.endedError())
+    return this.send<R>(q)
+  }
+
+  /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
+  send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#begin) return this.#first<R>(q)
+    if (this.#beginning) return this.#afterBegin<R>(q, true)
+    return this.#inner.executeQuery<R>(q)
+  }
+
+  /** A control statement at the end of a frame (COMMIT, ROLLBACK, RELEASE …): runs even though the frame ended. */
+  control(q: CompiledQuery): Promise<unknown> {
+    if (this.#beginning) return this.#afterBegin(q, false)
+    return this.#inner.executeQuery(q)
+  }
+
+  async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    if (this.#root.ended) throw this.#root.endedError()
+    if (this.#begin || this.#beginning) await this.send(CompiledQuery.raw('SELECT 1'))
+    for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
+      yield chunk
+      // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
+      // the connection for the rollback instead of holding it until the reader gives up.
+      if (this.#root.ended) throw this.#root.endedError()
+    }
+  }
+
+  #first<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const begin = this.#begin!
+    this.#begin = undefined
+    this.begun = true
+    const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
+    this.#beginning = p
+    // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
+    p.then(
+      () => this.#answered(p),
+      () => this.#answered(p),
+    )
+    return p
+  }
+
+  #answered(p: Promise<unknown>): void {
+    if (this.#beginning === p) this.#beginning = undefined
+  }
+
+  /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */
+  async #sendBegin<R>(begin: readonly string[], q: CompiledQuery): Promise<QueryResult<R>> {
+    for (let i = 0; i < begin.length - 1; i++) await this.#inner.executeQuery(CompiledQuery.raw(begin[i]!))
+    return this.#inner.executeAfter<R>(begin[begin.length - 1]!, q)
+  }
+
+  async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {
+    await this.#beginning!.catch(noop)
+    // The scope may have ended while BEGIN was in flight; its ROLLBACK may already be queued ahead of this.
+    if (user && this.#root.ended) throw this.#root.endedError()
+    return this.#inner.executeQuery<R>(q)
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The options of `db.scope()` and `db.begin()`: their types, their validation, and the BEGIN statements they make.
+ *
+ * @example
+ * await db.scope(work, { isolation: 'serializable', retry: { attempts: 3 }, timeoutMs: 5_000 })
+ */
+import type { TransactionSettings } from 'kysely'
+import type { Engine } from '../engine/engine.js'
+import { ConfigError } from '../errors.js'
+
+/**
+ * How a scope relates to one already active in the same async context.
+ *
+ * @example
+ * await db.scope(async () => {
+ *   await db.scope(audit, { propagation: 'requiresNew' }) // commits even if the outer scope rolls back
+ * })
+ */
+export type Propagation = 'nested' | 'required' | 'requiresNew'
+
+/**
+ * When and how often the outermost scope re-runs its callback.
+ *
+ * @example
+ * await db.scope(transfer, { isolation: 'serializable', retry: { attempts: 5, backoff: { baseMs: 20, maxMs: 500 } } })
+ */
+export interface RetryOptions {
+  /** Total attempts, the first included (default 3 when `retry` is given). */
+  readonly attempts?: number
+  /** Exponential backoff from `baseMs` up to `maxMs`, with jitter: each wait is uniform in [d/2, d] (10 and 1 000 ms). */
+  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number }
+  /** Which errors to retry; default: serialization failures, deadlocks and lock timeouts (also as a `cause`). */
+  readonly when?: (error: unknown) => boolean
+}
+
+/**
+ * Options of `db.scope()`.
+ *
+ * @example
+ * await db.scope(work, { isolation: 'repeatable read', readOnly: true, timeoutMs: 2_000 })
+ */
+export interface ScopeOptions {
+  /** Isolation level of the transaction (outermost scope only). */
+  readonly isolation?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable'
+  /** `true` starts the transaction READ ONLY: a write fails on the server (outermost scope only). */
+  readonly readOnly?: boolean
+  /**
+   * Reject at this deadline: the running statement is cancelled on the server, the work rolled back, and the promise
+   * rejects with ScopeTimeoutError without waiting for the callback. On a nested scope it bounds that savepoint.
+   * PGlite runs statements on the main thread, so there the deadline is seen between statements.
+   */
+  readonly timeoutMs?: number
+  /** Re-run the callback on serialization failures and deadlocks. A number is `{ attempts }`. Only the outermost scope retries. */
+  readonly retry?: RetryOptions | number
+  /**
+   * `'nested'` (default): a savepoint inside an active scope — nested scopes started together under the same scope
+   * run one after another, since interleaved savepoints would undo each other's work. `'required'`: join the active
+   * transaction; a throw from it makes that transaction roll back (TransactionAbortedError if the outer scope then
+   * returns). `'requiresNew'`: a separate transaction on a second connection (it waits for the pool like any scope).
+   */
+  readonly propagation?: Propagation
+}
+
+const beginCache = new WeakMap<Engine, Map<string, readonly string[]>>()
+
+/** The BEGIN statements for these options, computed once per engine and settings. */
+export function beginFor(engine: Engine, opts: ScopeOptions): readonly string[] {
+  let m = beginCache.get(engine)
+  if (!m) beginCache.set(engine, (m = new Map()))
+  const key = opts.isolation === undefined && opts.readOnly === undefined ? '' : `${opts.isolation ?? ''}|${opts.readOnly ?? ''}`
+  let b = m.get(key)
+  if (!b) {
+    const s: { -readonly [K in keyof TransactionSettings]: TransactionSettings[K] } = {}
+    if (opts.isolation) s.isolationLevel = opts.isolation
+    if (opts.readOnly !== undefined) s.accessMode = opts.readOnly ? 'read only' : 'read write'
+    m.set(key, (b = engine.driver.beginSql(s)))
+  }
+  return b
+}
+
+export function checkOptions(opts: ScopeOptions): void {
+  const t = opts.timeoutMs
+  if (t !== undefined && !(typeof t === 'number' && t > 0 && Number.isFinite(t))) {
+    throw new ConfigError(`timeoutMs must be a positive number of milliseconds, got ${String(t)}.`)
+  }
+  const p = opts.propagation
+  if (p !== undefined && p !== 'nested' && p !== 'required' && p !== 'requiresNew') {
+    throw new ConfigError(`propagation must be 'nested', 'required' or 'requiresNew', got ${JSON.stringify(p)}.`)
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The outermost scope's frame: it owns the connection (taken at the first statement, with BEGIN in the same round
+ * trip), COMMIT or ROLLBACK, the release exactly once, and then the hooks.
+ *
+ * @example
+ * const root = new RootFrame(engine, ['BEGIN'], undefined, undefined)
+ * await root.execute(CompiledQuery.raw('SELECT 1'))
+ * await root.end(true)
+ */
+import { CompiledQuery, type QueryResult } from 'kysely'
+import type { Origin } from '../checkout.js'
+import type { Engine } from '../engine/engine.js'
+import { ScopeEndedError, TransactionAbortedError, type DbscopeError } from '../errors.js'
+import { ScopeConnection } from './connection.js'
+import { Frame, sleep, type Consumer } from './frame.js'
+import { runHooks } from './hooks.js'
+
+const COMMIT = CompiledQuery.raw('COMMIT')
+const ROLLBACK = CompiledQuery.raw('ROLLBACK')
+/** How long a cancel may take before the scope goes on with its rollback. */
+const CANCEL_WAIT_MS = 1_000
+const noop = (): void => undefined
+
+/** The outermost scope: owns the connection, BEGIN, COMMIT/ROLLBACK and the release. */
+export class RootFrame extends Frame {
+  readonly engine: Engine
+  readonly #begin: readonly string[]
+  #conn: ScopeConnection | undefined
+  #acquiring: Promise<ScopeConnection> | undefined
+  #inFlight = 0
+  /** A cancel was sent: the connection is destroyed at the end rather than risk the cancel landing on later work. */
+  #cancelled = false
+  #savepoints = 0
+
+  /**
+   * Where the scope began, for the leak warning: captured when the scope starts (see captureOrigin), or false when
+   * the watch is off.
+   */
+  readonly #origin: Origin | false
+
+  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined) {
+    super(engine, undefined, parentInContext)
+    this.engine = engine
+    this.#begin = begin
+    this.#origin = origin ?? false
+    this.settled = (value) => {
+      this.#inFlight--
+      return value
+    }
+  }
+
+  /** The name of the next savepoint in this transaction. */
+  nextSavepointName(): string {
+    return `dbscope_sp_${++this.#savepoints}`
+  }
+
+  get connection(): ScopeConnection | undefined {
+    return this.#conn
+  }
+
+  provideConnection<T>(consumer: Consumer<T>): Promise<T> {
+    return this.run(this, consumer)
+  }
+
+  execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    return this.runStatement(this, q)
+  }
+
+  /** Runs a statement of `frame` on the scope's connection, taking it (and sending BEGIN with it) on first use. */
+  run<T>(frame: Frame, consumer: Consumer<T>): Promise<T> {
+    const conn = this.#conn ?? this.#connection()
+    if (conn instanceof Promise) return conn.then((c) => this.#exec(frame, c, consumer))
+    return this.#exec(frame, conn, consumer)
+  }
+
+  /** `run` for one compiled statement, without a consumer callback: one promise of this layer's own. */
+  runStatement<R>(frame: Frame, q: CompiledQuery): Promise<QueryResult<R>> {
+    const conn = this.#conn ?? this.#connection()
+    if (conn instanceof Promise) return conn.then((c) => this.#send<R>(frame, c, q))
+    return this.#send<R>(frame, conn, q)
+  }
+
+  /**
+   * The scope's first statement takes its connection: an idle pooled one in the same synchronous step when one is
+   * ready, or a promise of one.
+   */
+  #connection(): ScopeConnection | Promise<ScopeConnection> {
+    try {
+      return this.#connectNow() ?? this.connect()
+    } catch (err) {
+      return Promise.reject(err) // a disposed or foreign engine
+    }
+  }
+
+  #send<R>(frame: Frame, conn: ScopeConnection, q: CompiledQuery): Promise<QueryResult<R>> {
+    // Checked right before the statement is handed to the driver: nothing runs once the frame has ended.
+    if (frame.ended || this.ended) return Promise.reject(this.endedError())
+    this.#inFlight++
+    return conn.send<R>(q).then(this.settled, frame.failed)
+  }
+
+  /** A statement finished: passes its result through (one function per scope, not a closure per statement). */
+  readonly settled: <T>(value: T) => T
+
+  // Plain promise callbacks rather than async/await: this runs for every statement, and with AsyncLocalStorage
+  // active on Node 20 each await costs an extra promise and its hooks.
+  #exec<T>(frame: Frame, conn: ScopeConnection, consumer: Consumer<T>): Promise<T> {
+    // Checked right before the statement is handed to the driver: nothing runs once the frame has ended.
+    if (frame.ended || this.ended) return Promise.reject(this.endedError())
+    let work: Promise<T>
+    try {
+      work = consumer(conn)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#inFlight++
+    return work.then(this.settled, frame.failed)
+  }
+
+  /** The scope's connection, taken from the pool on first use. */
+  connect(): Promise<ScopeConnection> {
+    if (this.ended) return Promise.reject(this.endedError())
+    if (this.#conn) return Promise.resolve(this.#conn)
+    return (this.#acquiring ??= this.#acquire())
+  }
+
+  /** Takes an idle pooled connection synchronously when one is ready; undefined when the scope must wait for one. */
+  #connectNow(): ScopeConnection | undefined {
+    if (this.ended || this.#acquiring) return undefined
+    const checkout = this.engine.acquireIdle(this.#origin)
+    return checkout && (this.#conn = new ScopeConnection(this, checkout, this.#begin))
+  }
+
+  #acquire(): Promise<ScopeConnection> {
+    return this.engine.acquire(this.#origin).then((checkout) => {
+      if (this.ended) {
+        // The scope ended (timed out) while it waited for the pool.
+        this.engine.release(checkout)
+        throw this.endedError()
+      }
+      return (this.#conn = new ScopeConnection(this, checkout, this.#begin))
+    })
+  }
+
+  endedError(): DbscopeError {
+    return this.timedOut
+      ? new ScopeEndedError('This scope timed out and was rolled back; its `tx` can no longer be used.')
+      : new ScopeEndedError()
+  }
+
+  /** Cancels the statement running on the connection (from another connection), if any. Never throws. */
+  async cancelRunning(): Promise<void> {
+    const conn = this.#conn
+    if (!conn || this.#inFlight === 0) return
+    this.#cancelled = true
+    await Promise.race([this.engine.driver.cancel(conn.checkout.raw).catch(noop), sleep(CANCEL_WAIT_MS)])
+  }
+
+  /** The manual form's commit()/rollback(): a second call is an error. */
+  finish(commit: boolean): Promise<void> {
+    if (this.ended) return Promise.reject(new ScopeEndedError('This transaction was already committed or rolled back.'))
+    return this.end(commit)
+  }
+
+  /**
+   * COMMIT or ROLLBACK when BEGIN went out, then release exactly once — destroying a connection that broke, failed
+   * to roll back or had a statement cancelled — then the hooks. Throws only when a commit was asked for and did not
+   * happen (its error, or TransactionAbortedError).
+   */
+  protected async finishOnce(commit: boolean): Promise<void> {
+    this.markEnded()
+    // A statement may still be taking the connection: let it settle so that connection is released too.
+    if (this.#acquiring && !this.#conn) await this.#acquiring.catch(noop)
+    const conn = this.#conn
+    let failure: unknown
+    if (commit && this.abortedBy !== undefined) {
+      failure = new TransactionAbortedError(this.abortedBy)
+      commit = false
+    }
+    if (conn) {
+      let destroy = this.#cancelled
+      // A broken connection is not sent a ROLLBACK (it is destroyed); a COMMIT is still sent, so that the scope
+      // rejects with the driver's own (classified) connection error.
+      if (conn.begun && !commit && conn.broken) destroy = true
+      else if (conn.begun) {
+        try {
+          await conn.control(commit ? COMMIT : ROLLBACK)
+        } catch (err) {
+          if (commit) {
+            failure = err
+            commit = false
+            // A failed COMMIT ends the transaction on PostgreSQL; make sure on every dialect.
+            await conn.control(ROLLBACK).catch(() => (destroy = true))
+          } else destroy = true
+        }
+      }
+      this.engine.release(conn.checkout, destroy || conn.broken)
+    }
+    const hooks = this.hooks(commit)
+    if (hooks) await runHooks(this.engine, hooks)
+    if (failure !== undefined) throw failure
+  }
+}
