@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { ConnectionLostError, PoolTimeoutError, ScopeTimeoutError, defineDb, disposeAll } from '../src/index.js'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
 import { PGBOUNCER_URL, pgbouncerUrlFor } from './support/servers.js'
+import { pgbouncerMissing } from './support/pgbouncer.js'
 
 // The engine behaviours that count server sessions (engine-pool-options, engine-killed-backend while idle, …) do not
 // carry over to PgBouncer: the server sessions are PgBouncer's, not the pool's. These are the ones that do, measured
@@ -18,7 +19,7 @@ async function pgbouncerClients(database: string): Promise<number> {
   }, admin.toString())
 }
 
-describe('the engine through PgBouncer (transaction pooling)', () => {
+describe.skipIf(pgbouncerMissing())('the engine through PgBouncer (transaction pooling)', () => {
   let testDb: TestDatabase
   let url: string
   beforeAll(async () => {
