@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { main, type CliIo } from '../codegen/cli.js'
-import { useTestDatabase, withMysql } from './support/test-db.js'
+import { createTestDatabase, useTestDatabase, withMysql } from './support/test-db.js'
 
 const database = useTestDatabase('mysql', 'check')
 const twin = useTestDatabase('mysql', 'check_twin')
@@ -70,13 +70,23 @@ it('with "defaultSchema" set, output does not depend on the database name (dev a
 })
 
 it('exits 1 with a readable diff after ALTER TABLE', async () => {
-  await withMysql((c) => c.query(`ALTER TABLE users ADD COLUMN nickname varchar(40) NULL COMMENT 'Shown name.'`), database.url)
-  const check = await dbgen('--url', database.url, '--out', 'generated', '--check')
-  expect(check.code).toBe(1)
-  expect(check.stdout).toContain('--- generated/db.ts (files)')
-  expect(check.stdout).toContain('+++ generated/db.ts (database)')
-  expect(check.stdout).toMatch(/^\+ {2}nickname: string \| null$/m)
-  expect(check.stderr).toMatch(/generated\/ is stale \(2 files differ\)\. Run dbgen to regenerate\./)
+  // Its own database and output directory: the ALTER must not change what the other tests reflect.
+  const own = await createTestDatabase('mysql', 'check_alter')
+  try {
+    await withMysql((c) => c.query(DDL), own.url)
+    const dir = join(cwd, 'altered')
+    mkdirSync(dir)
+    expect((await dbgenIn(dir, '--url', own.url, '--out', 'generated')).code).toBe(0)
+    await withMysql((c) => c.query(`ALTER TABLE users ADD COLUMN nickname varchar(40) NULL COMMENT 'Shown name.'`), own.url)
+    const check = await dbgenIn(dir, '--url', own.url, '--out', 'generated', '--check')
+    expect(check.code).toBe(1)
+    expect(check.stdout).toContain('--- generated/db.ts (files)')
+    expect(check.stdout).toContain('+++ generated/db.ts (database)')
+    expect(check.stdout).toMatch(/^\+ {2}nickname: string \| null$/m)
+    expect(check.stderr).toMatch(/generated\/ is stale \(2 files differ\)\. Run dbgen to regenerate\./)
+  } finally {
+    await own.drop()
+  }
 })
 
 it('exits 2 on a bad URL, never printing the password', async () => {

@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely'
 import { ConfigError, defineDb, disposeAll, QueryError, type Db, type DbConfig } from '../src/index.js'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
 import { pgbouncerUrlFor } from './support/servers.js'
+import { pgbouncerMissing } from './support/pgbouncer.js'
 
 interface DB {
   items: { id: number; name: string }
@@ -159,7 +160,7 @@ describe('statement cache [postgres]', () => {
     expect(warnings[0]).toMatch(/statement cache is now off.*pooler: 'pgbouncer'/)
   })
 
-  it('behind PgBouncer in transaction mode without pooler set, no statement runs as another one and scopes with retry all commit', async () => {
+  it.skipIf(pgbouncerMissing())('behind PgBouncer in transaction mode without pooler set, no statement runs as another one and scopes with retry all commit', async () => {
     await withPg((c) => c.query('CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counters SELECT g, 0 FROM generate_series(1, 8) g'), testDb.url)
     const warnings: string[] = []
     // Two dbscope engines (two "processes") through one PgBouncer pool: server connections are shared between them.

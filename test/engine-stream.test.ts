@@ -5,7 +5,7 @@
  * results, which it then yields in chunks.
  */
 import { sql } from 'kysely'
-import { expect, it } from 'vitest'
+import { beforeAll, beforeEach, expect, it } from 'vitest'
 import { DbscopeError, ScopeTimeoutError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
 import { admin, eventually, idleInTransaction, sessionId } from './support/sessions.js'
@@ -24,12 +24,16 @@ interface DB {
 const BIG_ROWS = 100_000
 
 describeTargets('streaming results', (t) => {
-  it('yields every row, in order, whatever the chunk size', async () => {
-    await t.exec(`CREATE TABLE digits (d int NOT NULL);
+  // digits and big are only read; kept is written, so every test gets it new.
+  beforeAll(() =>
+    t.exec(`CREATE TABLE digits (d int NOT NULL);
       INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
       CREATE VIEW big AS SELECT a.d * 10000 + b.d * 1000 + c.d * 100 + e.d * 10 + f.d AS n, repeat('x', 300) AS pad
-        FROM digits a, digits b, digits c, digits e, digits f;
-      CREATE TABLE kept (id int PRIMARY KEY);`)
+        FROM digits a, digits b, digits c, digits e, digits f;`),
+  )
+  beforeEach(() => t.exec('DROP TABLE IF EXISTS kept; CREATE TABLE kept (id int PRIMARY KEY)'))
+
+  it('yields every row, in order, whatever the chunk size', async () => {
     const db = t.db<DB>()
     for (const chunk of [1, 7, 1000]) {
       let expected = 0
@@ -108,7 +112,7 @@ describeTargets('streaming results', (t) => {
     expect(await eventually(async () => db.stats().busy === 0, 5_000)).toBe(true)
     expect(await eventually(async () => (await idleInTransaction(t)) === 0, 5_000)).toBe(true)
     // The pool is healthy afterwards.
-    expect(Number((await db.kysely.selectFrom('kept').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c)).toBe(1)
+    expect(Number((await db.kysely.selectFrom('digits').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c)).toBe(10)
   })
 })
 

@@ -4,6 +4,7 @@ import { ConnectionBudgetError, defineDb, disposeAll } from '../src/index.js'
 import { startThrowawayPostgres, type ThrowawayServer } from './support/throwaway-server.js'
 import { lastJson, runFixture } from './support/child.js'
 import { MYSQL_URL, PG_URL, pgbouncerUrlFor } from './support/servers.js'
+import { pgbouncerMissing } from './support/pgbouncer.js'
 
 // A type-only import: erased at run time, so the fixture's cluster code does not run here.
 import type { Report } from './fixtures/cluster-budget.js'
@@ -77,7 +78,7 @@ for (const [kind, url] of [['postgres', PG_URL], ['mysql', MYSQL_URL]] as const)
   })
 }
 
-describe('guard: connection budget behind PgBouncer', () => {
+describe.skipIf(pgbouncerMissing())('guard: connection budget behind PgBouncer', () => {
   afterEach(() => disposeAll())
 
   it("does not apply: PostgreSQL's max_connections bounds PgBouncer's server pool, not its clients", async () => {

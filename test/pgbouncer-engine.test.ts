@@ -3,6 +3,8 @@ import { sql } from 'kysely'
 import { ConnectionLostError, PoolTimeoutError, ScopeTimeoutError, defineDb, disposeAll } from '../src/index.js'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
 import { PGBOUNCER_URL, pgbouncerUrlFor } from './support/servers.js'
+import { eventually } from './support/sessions.js'
+import { pgbouncerMissing } from './support/pgbouncer.js'
 
 // The engine behaviours that count server sessions (engine-pool-options, engine-killed-backend while idle, …) do not
 // carry over to PgBouncer: the server sessions are PgBouncer's, not the pool's. These are the ones that do, measured
@@ -18,7 +20,7 @@ async function pgbouncerClients(database: string): Promise<number> {
   }, admin.toString())
 }
 
-describe('the engine through PgBouncer (transaction pooling)', () => {
+describe.skipIf(pgbouncerMissing())('the engine through PgBouncer (transaction pooling)', () => {
   let testDb: TestDatabase
   let url: string
   beforeAll(async () => {
@@ -30,20 +32,38 @@ describe('the engine through PgBouncer (transaction pooling)', () => {
 
   it('pool.max caps the client connections PgBouncer sees; stats() reports the load', async () => {
     const db = defineDb({ url, pooler: 'pgbouncer', pool: { max: 3 } })
-    const work = Promise.all(Array.from({ length: 6 }, () => db.scope((tx) => sql`SELECT pg_sleep(0.4)`.execute(tx))))
-    await new Promise((r) => setTimeout(r, 200))
+    // Every scope holds its connection until released, so the full load is seen however slowly connections open.
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const work = Promise.all(
+      Array.from({ length: 6 }, () =>
+        db.scope(async (tx) => {
+          await sql`SELECT 1`.execute(tx)
+          await held
+        }),
+      ),
+    )
+    const loaded = await eventually(async () => db.stats().busy === 3, 10_000)
     expect(db.stats()).toMatchObject({ total: 3, busy: 3, waiting: 3 })
+    expect(loaded).toBe(true)
     expect(await pgbouncerClients(testDb.name)).toBe(3)
+    release()
     await work
     expect(db.stats()).toMatchObject({ total: 3, busy: 0, waiting: 0 })
   })
 
   it('acquireTimeoutMs: a PoolTimeoutError when every client connection is busy', async () => {
     const db = defineDb({ url, pooler: 'pgbouncer', pool: { max: 1, acquireTimeoutMs: 150 } })
-    const holder = db.scope((tx) => sql`SELECT pg_sleep(0.6)`.execute(tx))
-    await new Promise((r) => setTimeout(r, 50))
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const holder = db.scope(async (tx) => {
+      await sql`SELECT 1`.execute(tx)
+      await held
+    })
+    expect(await eventually(async () => db.stats().busy === 1, 10_000)).toBe(true)
     const err = await db.scope((tx) => sql`SELECT 1`.execute(tx)).then(() => undefined, (e: unknown) => e)
     expect(err).toBeInstanceOf(PoolTimeoutError)
+    release()
     await holder
   })
 

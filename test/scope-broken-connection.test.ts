@@ -6,15 +6,16 @@ import { expect, it } from 'vitest'
 import { ConnectionLostError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
 import { eventually, idleInTransaction, killSession, sessionId, sleepStatement } from './support/sessions.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets(
   'a killed connection is destroyed',
   (t) => {
+    freshItemsPerTest(t)
+
     it('kill during a running statement: ConnectionLostError, connection destroyed, pool usable', async () => {
-      await createItems(t)
       const db = t.db<DB>({ pool: { max: 1 } })
       let victim = 0
       const scope = db.scope(async (tx) => {

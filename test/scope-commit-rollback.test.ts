@@ -1,13 +1,14 @@
 import { expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { describeTargets } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets('db.scope commits and rolls back', (t) => {
+  freshItemsPerTest(t)
+
   it('commits on success and returns the callback value', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     const out = await db.scope(async (tx) => {
       await tx.insertInto('items').values({ id: 1, label: 'one' }).execute()
@@ -20,6 +21,7 @@ describeTargets('db.scope commits and rolls back', (t) => {
   })
 
   it('rolls back on a throw and rethrows the original error', async () => {
+    await t.exec("INSERT INTO items (id, label) VALUES (1, 'committed before')")
     const db = t.db<DB>()
     const boom = new Error('boom')
     await expect(
@@ -34,6 +36,7 @@ describeTargets('db.scope commits and rolls back', (t) => {
   })
 
   it('runs raw sql on tx inside the transaction', async () => {
+    await t.exec("INSERT INTO items (id, label) VALUES (1, 'committed before')")
     const db = t.db<DB>()
     await expect(
       db.scope(async (tx) => {

@@ -2,13 +2,14 @@
 import { expect, it } from 'vitest'
 import { ScopeEndedError, type ScopeTransaction } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets('a tx used after its scope ended', (t) => {
+  freshItemsPerTest(t)
+
   it('throws ScopeEndedError and runs nothing, though the connection went back to the pool', async () => {
-    await createItems(t)
     const db = t.db<DB>({ pool: { max: 1 } })
     const leaked = await db.scope(async (tx) => {
       await tx.selectFrom('items').selectAll().execute()

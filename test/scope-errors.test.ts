@@ -2,7 +2,7 @@
  * Driver errors become typed errors with stable codes and the driver's error as `cause`. Serialization failures and
  * deadlocks are caused for real in scope-retry.test.ts, lost connections in scope-broken-connection.test.ts.
  */
-import { expect, it } from 'vitest'
+import { beforeEach, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import {
   DbscopeError,
@@ -23,10 +23,14 @@ interface DB {
 describeTargets('driver errors are classified', (t) => {
   const caught = async (work: Promise<unknown>) => work.then(() => undefined, (e: unknown) => e as DbscopeError)
 
-  it('unique, foreign-key and not-null violations', async () => {
+  beforeEach(async () => {
+    await t.exec('DROP TABLE IF EXISTS children; DROP TABLE IF EXISTS parents')
     await t.exec('CREATE TABLE parents (id int PRIMARY KEY)')
     await t.exec('CREATE TABLE children (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parents (id), label varchar(20) NOT NULL)')
     await t.exec('INSERT INTO parents (id) VALUES (1)')
+  })
+
+  it('unique, foreign-key and not-null violations', async () => {
     const db = t.db<DB>()
     const unique = await caught(db.scope((tx) => tx.insertInto('parents').values({ id: 1 }).execute()))
     expect(unique).toBeInstanceOf(UniqueViolationError)

@@ -2,13 +2,14 @@
 import { expect, it } from 'vitest'
 import { ForeignConnectionError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets('foreign-connection guard', (t) => {
+  freshItemsPerTest(t)
+
   it("'throw' refuses db.kysely inside a scope, but not outside it or in its hooks", async () => {
-    await createItems(t)
     const db = t.db<DB>({ guard: { foreignQuery: 'throw' }, pool: { max: 2 } })
     let inHook: unknown
     await db.scope(async (tx) => {

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
 import { QueryError } from '../src/index.js'
 import { describeTargets, type Target } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
@@ -20,8 +20,9 @@ async function isolationOf(t: Target, tx: Kysely<DB>): Promise<string> {
 }
 
 describeTargets('isolation and readOnly', (t) => {
+  freshItemsPerTest(t)
+
   it('runs the scope at the requested isolation level, and the next scope at the default', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     expect(await db.scope((tx) => isolationOf(t, tx), { isolation: 'serializable' })).toBe('serializable')
     expect(await db.scope((tx) => isolationOf(t, tx), { isolation: 'read committed' })).toBe('read committed')
@@ -53,7 +54,7 @@ describeTargets('isolation and readOnly', (t) => {
         await tx.insertInto('items').values({ id: 3, label: 'first statement' }).execute()
       }, { readOnly: true }),
     ).rejects.toBeInstanceOf(QueryError)
-    expect((await db.kysely.selectFrom('items').select('id').execute()).map((r) => r.id)).toEqual([2])
+    expect(await db.kysely.selectFrom('items').selectAll().execute()).toEqual([])
     expect(db.stats().busy).toBe(0)
   })
 })

@@ -2,13 +2,14 @@
 import { expect, it } from 'vitest'
 import { ScopeEndedError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets('db.begin() manual transactions', (t) => {
+  freshItemsPerTest(t)
+
   it('rolls back and releases on dispose when neither commit nor rollback ran', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     const hooks: string[] = []
     {
@@ -54,6 +55,7 @@ describeTargets('db.begin() manual transactions', (t) => {
   })
 
   it('rollback() undoes the work', async () => {
+    await t.exec("INSERT INTO items (id, label) VALUES (3, 'committed before')")
     const db = t.db<DB>()
     const tx = await db.begin()
     await tx.insertInto('items').values({ id: 4, label: 'rolled back' }).execute()

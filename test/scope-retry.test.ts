@@ -2,7 +2,7 @@
  * retry: real serialization failures and deadlocks from two concurrent scopes; the outermost scope re-runs its
  * callback, nested scopes never retry on their own; backoff with jitter.
  */
-import { expect, it } from 'vitest'
+import { beforeEach, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { DeadlockError, SerializationFailureError, type Db } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
@@ -35,10 +35,10 @@ function conflictingIncrement(db: Db<DB>, meet: () => Promise<void>, runs: { n: 
 }
 
 describeTargets('db.scope retry', (t) => {
+  beforeEach(() => t.exec('DROP TABLE IF EXISTS counters; CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counters (id, n) VALUES (1, 0), (2, 0)'))
+
   // PGlite has one session: two transactions never overlap, so they cannot conflict.
   it.skipIf(t.name === 'pglite')('without retry, one of two conflicting scopes fails with a typed, retryable error', async () => {
-    await t.exec('CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL)')
-    await t.exec('INSERT INTO counters (id, n) VALUES (1, 0), (2, 0)')
     const db = t.db<DB>({ pool: { max: 4 } })
     const runs = { n: 0 }
     const meet = barrier(2)
@@ -62,7 +62,6 @@ describeTargets('db.scope retry', (t) => {
   })
 
   it.skipIf(t.name === 'pglite')('with retry, both conflicting scopes commit and the loser re-ran its callback', async () => {
-    await t.exec('UPDATE counters SET n = 0')
     const db = t.db<DB>({ pool: { max: 4 } })
     const runs = { n: 0 }
     const meet = barrier(2)
@@ -73,7 +72,6 @@ describeTargets('db.scope retry', (t) => {
   })
 
   it.skipIf(t.name === 'pglite')('retries a real deadlock (rows locked in opposite orders)', async () => {
-    await t.exec('UPDATE counters SET n = 0')
     const db = t.db<DB>({ pool: { max: 4 } })
     const meet = barrier(2)
     let runs = 0
@@ -91,7 +89,6 @@ describeTargets('db.scope retry', (t) => {
   })
 
   it.skipIf(t.name === 'pglite')('only the outermost scope retries: a nested scope with retry re-runs only as part of its outer scope', async () => {
-    await t.exec('UPDATE counters SET n = 0')
     const db = t.db<DB>({ pool: { max: 4 } })
     const meet = barrier(2)
     let outerRuns = 0

@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { ConfigError, TransactionAbortedError, type Db } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
 import { sessionId } from './support/sessions.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
@@ -21,8 +21,9 @@ function insertItem(db: Db<DB>, id: number, fail = false): Promise<void> {
 }
 
 describeTargets('nested scopes become savepoints', (t) => {
+  freshItemsPerTest(t)
+
   it('runs a nested scope on the same session and rolls back only its savepoint', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     await db.scope(async (tx) => {
       const outer = await sessionId(t, tx)
@@ -36,7 +37,6 @@ describeTargets('nested scopes become savepoints', (t) => {
       expect(seen).toEqual([1, 3])
     })
     expect(await ids(db)).toEqual([1, 3])
-    await t.exec('DELETE FROM items')
   })
 
   it('never takes a second connection: nested scopes with pool max 1 do not deadlock', async () => {
@@ -55,7 +55,6 @@ describeTargets('nested scopes become savepoints', (t) => {
     expect(await ids(db)).toEqual([1, 2, 4])
     expect(db.stats().busy).toBe(0)
     await db.dispose()
-    await t.exec('DELETE FROM items')
   })
 
   it('an outer rollback undoes committed savepoints too', async () => {
@@ -76,7 +75,6 @@ describeTargets('nested scopes become savepoints', (t) => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     })
     expect(await ids(db)).toEqual([1, 3])
-    await t.exec('DELETE FROM items')
   })
 
   it("'required' joins the enclosing transaction; a throw in it makes the whole scope roll back", async () => {
@@ -102,7 +100,6 @@ describeTargets('nested scopes become savepoints', (t) => {
     expect((err as TransactionAbortedError).code).toBe('TRANSACTION_ABORTED')
     expect(((err as Error).cause as Error).message).toBe('required inner failed')
     expect(await ids(db)).toEqual([1])
-    await t.exec('DELETE FROM items')
   })
 
   it.skipIf(t.name === 'pglite')("'requiresNew' runs on its own connection and commits independently", async () => {
@@ -120,7 +117,6 @@ describeTargets('nested scopes become savepoints', (t) => {
       }),
     ).rejects.toThrow('outer fails')
     expect(await ids(db)).toEqual([2])
-    await t.exec('DELETE FROM items')
   })
 
   it("refuses 'requiresNew' when the pool's only connection is held by the enclosing scope", async () => {
@@ -152,6 +148,5 @@ describeTargets('nested scopes become savepoints', (t) => {
       await sql`INSERT INTO items (id, label) VALUES (2, 'after')`.execute(tx)
     })
     expect(await ids(db)).toEqual([1, 2])
-    await t.exec('DELETE FROM items')
   })
 })

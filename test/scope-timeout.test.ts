@@ -6,7 +6,7 @@ import { expect, it } from 'vitest'
 import { ScopeEndedError, ScopeTimeoutError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
 import { eventually, idleInTransaction, runningStatements, sleepStatement } from './support/sessions.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
@@ -15,9 +15,10 @@ const DEADLINE = 300
 const SLACK = 400
 
 describeTargets('db.scope timeoutMs', (t) => {
+  freshItemsPerTest(t)
+
   // PGlite runs a statement on the main thread: pg_sleep blocks the event loop, so nothing can fire until it ends.
   it.skipIf(t.name === 'pglite')('cancels the running statement on the server and rejects at the deadline', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     const warnings: string[] = []
     const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`)
@@ -46,7 +47,6 @@ describeTargets('db.scope timeoutMs', (t) => {
   })
 
   it('rejects at the deadline while the callback is busy elsewhere, and its tx is dead afterwards', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     let late: unknown
     let lateScope: unknown

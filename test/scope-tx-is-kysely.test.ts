@@ -3,13 +3,14 @@ import { expect, it } from 'vitest'
 import { CamelCasePlugin, Transaction, sql } from 'kysely'
 import { ConfigError } from '../src/index.js'
 import { describeTargets } from './support/targets.js'
-import { createItems, type ItemsDB } from './support/items.js'
+import { freshItemsPerTest, type ItemsDB } from './support/items.js'
 
 type DB = ItemsDB
 
 describeTargets('tx is a Kysely transaction', (t) => {
+  freshItemsPerTest(t)
+
   it('is a Transaction and runs raw sql and builders on the same transaction', async () => {
-    await createItems(t)
     const db = t.db<DB>()
     await expect(
       db.scope(async (tx) => {
@@ -48,6 +49,7 @@ describeTargets('tx is a Kysely transaction', (t) => {
   })
 
   it('streams rows inside the transaction, even as the first statement', async () => {
+    await t.exec("INSERT INTO items (id, label) VALUES (10, 'schema'), (11, 'tables')")
     const db = t.db<DB>()
     const labels: string[] = []
     await expect(

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, it } from 'vitest'
 import { expect } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js'
 import { pgbouncerUrlFor } from '../support/servers.js'
+import { pgbouncerMissing } from '../support/pgbouncer.js'
 import { CHAOS_SCOPES, runLedgerLoad, watchProcess } from './support/ledger-load.js'
 import { assertLoadHeld } from './support/assert-load.js'
 
 // N scopes at concurrency 64 on a pool of 8, while random server sessions are killed and the pool is exhausted once.
 for (const target of ['postgres', 'mysql', 'pgbouncer'] as const) {
-  describe(`chaos: ledger load under faults [${target}]`, () => {
+  describe.skipIf(target === 'pgbouncer' && pgbouncerMissing())(`chaos: ledger load under faults [${target}]`, () => {
     let testDb: TestDatabase
     beforeAll(async () => {
       testDb = await createTestDatabase(target === 'mysql' ? 'mysql' : 'postgres', `chaos ${target}`)

@@ -12,6 +12,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import { defineDb, type Db, type DbConfig } from '../../src/index.js'
 import { createTestDatabase, type TestDatabase } from './test-db.js'
 import { pgbouncerUrlFor } from './servers.js'
+import { pgbouncerMissing } from './pgbouncer.js'
 
 export type TargetName = 'postgres' | 'mysql' | 'pglite' | 'pgbouncer'
 
@@ -42,10 +43,13 @@ export function pgliteInstance(): Promise<PGlite> {
   }))
 }
 
-/** Runs `body` once per target, each with its own database. `only` limits the targets. */
+/**
+ * Runs `body` once per target, each with its own database. `only` limits the targets. The pgbouncer target is
+ * skipped when PgBouncer is not installed (see support/pgbouncer.ts).
+ */
 export function describeTargets(title: string, body: (t: Target) => void, only: readonly TargetName[] = ALL_TARGETS): void {
   for (const name of only) {
-    describe(`${title} [${name}]`, () => {
+    describe.skipIf(name === 'pgbouncer' && pgbouncerMissing())(`${title} [${name}]`, () => {
       let testDb: TestDatabase | undefined
       let pglite: PGlite | undefined
       const dbs: Db<any>[] = []
