@@ -59,14 +59,25 @@ interface Waiter {
 
 const PING_SQL = 'SELECT 1'
 
+/** One physical connection, as the pool keeps it. Each checkout of it is a new Checkout handle. */
+interface Slot {
+  readonly raw: RawConnection
+  readonly id: number
+  readonly createdAt: number
+  lastUsedAt: number
+}
+
 export class Pool {
   readonly #connect: () => Promise<RawConnection>
   #opts: PoolOptions
   readonly #events: PoolEvents
-  readonly #idle: Checkout[] = []
-  readonly #busy = new Set<Checkout>()
+  readonly #idle: Slot[] = []
+  /** The handles checked out now, each with its connection: a handle released once is gone from here. */
+  readonly #busy = new Map<Checkout, Slot>()
   #waiters: Waiter[] = []
   #creating = 0
+  /** Idle connections being pinged before they are handed out (counted, so nobody opens one too many). */
+  #pinging = 0
   #closed = false
   #nextId = 1
   #reaper: NodeJS.Timeout | undefined
@@ -118,12 +129,12 @@ export class Pool {
     return trace === true ? captureOrigin() : trace
   }
 
-  #ready(): Checkout | undefined {
+  #ready(): Slot | undefined {
     return this.#gate === undefined && !this.#opts.prePing ? this.#takeIdle() : undefined
   }
 
   /** The most recently used idle connection that is neither expired nor broken (those are closed on the way). */
-  #takeIdle(): Checkout | undefined {
+  #takeIdle(): Slot | undefined {
     for (;;) {
       const c = this.#idle.pop()
       if (c === undefined || !(this.#expired(c) || c.raw.broken)) return c
@@ -136,12 +147,14 @@ export class Pool {
     if (this.#closed) throw new EngineDisposedError('The pool is closed: the engine was disposed. Create a new db with defineDb().')
     for (let c = this.#takeIdle(); c !== undefined; c = this.#takeIdle()) {
       if (this.#opts.prePing) {
-        this.#busy.add(c) // counted while it is pinged, so nobody opens one too many meanwhile
+        this.#pinging++
         try {
           await c.raw.query(PING_SQL, [])
         } catch {
           this.#discard(c)
           continue
+        } finally {
+          this.#pinging--
         }
       }
       return this.#checkOut(c, origin)
@@ -151,11 +164,13 @@ export class Pool {
   }
 
   /** Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. */
-  release(c: Checkout, destroy = false): void {
-    if (!this.#busy.delete(c)) return // released twice: ignore the second
-    c.checkedOutAt = 0
-    c.origin = undefined
-    c.lastUsedAt = Date.now()
+  release(handle: Checkout, destroy = false): void {
+    const c = this.#busy.get(handle)
+    if (c === undefined) return // released twice: the second release is ignored, whoever holds the connection now
+    this.#busy.delete(handle)
+    handle.checkedOutAt = 0
+    handle.origin = undefined
+    c.lastUsedAt = handle.lastUsedAt = Date.now()
     if (destroy || c.raw.broken || this.#expired(c) || !this.#opts.reuse || this.#closed) {
       this.#discard(c)
       this.#refill()
@@ -174,7 +189,7 @@ export class Pool {
     let oldest = 0
     if (this.#busy.size > 0) {
       const now = Date.now()
-      for (const c of this.#busy) oldest = Math.max(oldest, now - c.checkedOutAt)
+      for (const c of this.#busy.keys()) oldest = Math.max(oldest, now - c.checkedOutAt)
     }
     return {
       total: this.#total(),
@@ -204,35 +219,42 @@ export class Pool {
           resolve()
         }
       })
-      for (const c of this.#busy) c.raw.destroy()
+      for (const c of this.#busy.values()) c.raw.destroy()
       this.#busy.clear()
     }
   }
 
   #total(): number {
-    return this.#idle.length + this.#busy.size + this.#creating
+    return this.#idle.length + this.#busy.size + this.#creating + this.#pinging
   }
 
-  #expired(c: Checkout): boolean {
+  #expired(c: Slot): boolean {
     return this.#opts.maxLifetimeMs > 0 && Date.now() - c.createdAt >= this.#opts.maxLifetimeMs
   }
 
-  #checkOut(c: Checkout, origin: Origin | undefined): Checkout {
+  /** A new handle on `c` for its next holder. */
+  #checkOut(c: Slot, origin: Origin | undefined): Checkout {
     const now = Date.now()
-    c.checkedOutAt = now
     c.lastUsedAt = now
-    c.leakReported = false
-    c.origin = origin
-    c.lastSql = undefined
-    this.#busy.add(c)
-    return c
+    const handle: Checkout = {
+      raw: c.raw,
+      id: c.id,
+      createdAt: c.createdAt,
+      checkedOutAt: now,
+      lastUsedAt: now,
+      origin,
+      lastSql: undefined,
+      leakReported: false,
+    }
+    this.#busy.set(handle, c)
+    return handle
   }
 
   /**
    * Opens a connection and hands it to `adopt` in the same synchronous step that stops counting it as "creating",
    * so that no other caller can see a free slot in between and open one too many.
    */
-  async #create<T>(adopt: (c: Checkout) => T): Promise<T> {
+  async #create<T>(adopt: (c: Slot) => T): Promise<T> {
     this.#creating++
     // The first connection runs `firstConnect` (the budget check) before anyone else may open one.
     let openGate: (() => void) | undefined
@@ -256,16 +278,7 @@ export class Pool {
     }
     this.#creating--
     const now = Date.now()
-    const c: Checkout = {
-      raw,
-      id: this.#nextId++,
-      createdAt: now,
-      checkedOutAt: 0,
-      lastUsedAt: now,
-      origin: undefined,
-      lastSql: undefined,
-      leakReported: false,
-    }
+    const c: Slot = { raw, id: this.#nextId++, createdAt: now, lastUsedAt: now }
     const opened = raw
     opened.onBroken((err) => {
       const i = this.#idle.indexOf(c)
@@ -320,10 +333,10 @@ export class Pool {
     }
   }
 
-  #discard(c: Checkout): void {
+  /** Closes a connection that is not in the idle list or checked out any more (or removes it from the idle list). */
+  #discard(c: Slot): void {
     const i = this.#idle.indexOf(c)
     if (i >= 0) this.#idle.splice(i, 1)
-    this.#busy.delete(c)
     void c.raw.close()
   }
 
@@ -358,7 +371,7 @@ export class Pool {
       else i++
     }
     if (this.#opts.leakWarnMs > 0) {
-      for (const c of this.#busy) {
+      for (const c of this.#busy.keys()) {
         const held = now - c.checkedOutAt
         if (!c.leakReported && held >= this.#opts.leakWarnMs) {
           c.leakReported = true

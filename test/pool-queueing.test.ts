@@ -4,7 +4,8 @@
  * the object the pool holds, not of a database).
  */
 import { describe, expect, it } from 'vitest'
-import { Pool, type Checkout } from '../src/pool.js'
+import type { Checkout } from '../src/checkout.js'
+import { Pool } from '../src/pool.js'
 import { FakeConnector, flush, poolOptions, settled } from './support/fake-connection.js'
 
 describe('pool queueing', () => {

@@ -35,11 +35,9 @@ describe('pool release is once only', () => {
     await pool.close(0)
   })
 
-  // KNOWN BUG (reported to the lead, src/pool.ts): the pool hands the same Checkout object to the next holder, so a
-  // stale second release() of it is indistinguishable from the new holder's release: the connection goes to the next
-  // waiter while the first waiter still holds it, and two callers share one connection. `it.fails` keeps this
-  // visible: it turns red once the pool gives each checkout its own handle, and then `.fails` must go.
-  it.fails('a second release of a handle already passed to a waiter does not take it from that waiter', async () => {
+  // Each checkout is its own handle: a stale second release() of a handle whose connection already went to the next
+  // holder must not take it from that holder (it did when the pool reused one Checkout object per connection).
+  it('a second release of a handle already passed to a waiter does not take it from that waiter', async () => {
     const pool = new Pool(new FakeConnector().connect, poolOptions({ max: 1 }))
     const c = await pool.acquire(false)
     const first = pool.acquire(false)
