@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
-const all = ['codegen', 'engine', 'scope']
+const all = ['codegen', 'engine', 'scope', 'typecheck']
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const names = picked.length > 0 ? picked : all
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'))

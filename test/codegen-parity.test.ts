@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { emitTypes } from '../codegen/emit/types.js'
 import type { SchemaModel } from '../codegen/model.js'
 import { reflectUrl } from './support/reflect.js'
+import { withChecks } from './support/tsc.js'
 import { useTestDatabase, withPg } from './support/test-db.js'
 
 /**
@@ -42,7 +43,7 @@ it('matches kysely-codegen select types table by table, except the documented im
   )
   expect(theirs.stderr).toBe('')
   expect(theirs.status).toBe(0)
-  writeFileSync(join(dir, 'ours.ts'), emitTypes(model).text)
+  writeFileSync(join(dir, 'ours.ts'), withChecks(emitTypes(model).text))
 
   const tables = model.relations.map((r) => r.name)
   expect(tables).toEqual(['comments', 'post_likes', 'posts', 'published_posts', 'users'])

@@ -43,7 +43,6 @@ export interface EmitResult {
   readonly warnings: readonly string[]
 }
 
-
 /** The override imports, deduplicated and sorted, as `{ from → names }`. */
 export function overrideImports(options: EmitOptions): Map<string, Set<string>> {
   const imports = new Map<string, Set<string>>()
