@@ -32,7 +32,7 @@ export interface WritersMetadata {
       {
         readonly schema?: string
         readonly name?: string
-        readonly columns: Readonly<Record<string, Pick<DbgenMetadataColumn, 'name' | 'dbType' | 'typeKey' | 'arrayDims' | 'enum'>>>
+        readonly columns: Readonly<Record<string, Pick<DbgenMetadataColumn, 'name' | 'dbType' | 'typeKey' | 'arrayDims' | 'enum' | 'domain'>>>
       }
     >
   >

@@ -7,8 +7,9 @@
  * const write = columnWriter('postgres', { dbType: 'jsonb' }, resolveTypeOptions({}))
  * write?.('hello') // '"hello"': a string is a JSON string
  */
-import { dayText, infinityText, ISO_WITH_ZONE } from './date-values.js'
+import { dayText, infinityText, ISO_WITH_ZONE, localTimestampText } from './date-values.js'
 import type { DbgenMetadataColumn } from './metadata.js'
+import { PG_TYPES } from './pg-types.js'
 import type { ResolvedTypeOptions } from './type-options.js'
 
 /** Turns a value as the emitted insert type admits it into one the driver sends as the column expects. */
@@ -57,6 +58,31 @@ function eachElement(dims: number, write: ColumnWriter): ColumnWriter {
   return (v) => at(v, dims)
 }
 
+/** One element of a PostgreSQL array literal, as the text its type reads (after the element's own writer). */
+function elementText(v: unknown): string {
+  if (isDate(v)) return infinityText(v) ?? localTimestampText(v)
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v)
+  return String(v)
+}
+
+/**
+ * A PostgreSQL array as its literal text (`{"a",NULL,"b"}`), for arrays whose type is per database (enums, domains,
+ * extension types): PGlite sends a JS array for a parameter of such a type as `String(array)`, which the server
+ * rejects. node-postgres takes the text as it is.
+ */
+function arrayLiteral(dims: number, write: ColumnWriter | undefined): ColumnWriter {
+  const literal = (v: unknown[], depth: number): string =>
+    `{${v
+      .map((e) => {
+        if (e === null || e === undefined) return 'NULL'
+        if (depth > 1 && Array.isArray(e)) return literal(e, depth - 1)
+        return `"${elementText(write ? write(e) : e).replace(/[\\"]/g, (c) => `\\${c}`)}"`
+      })
+      .join(',')}}`
+  return (v) => (Array.isArray(v) ? literal(v, dims) : v)
+}
+
 function pgWriter(typeKey: string, options: ResolvedTypeOptions): ColumnWriter | undefined {
   switch (typeKey) {
     case 'json':
@@ -95,12 +121,14 @@ function mysqlWriter(typeKey: string, options: ResolvedTypeOptions): ColumnWrite
 /** The writer for a column of the generated metadata, or undefined when its values go to the driver as they are. */
 export function columnWriter(
   dialect: 'postgres' | 'mysql',
-  column: Pick<DbgenMetadataColumn, 'dbType' | 'typeKey' | 'arrayDims' | 'enum'>,
+  column: Pick<DbgenMetadataColumn, 'dbType' | 'typeKey' | 'arrayDims' | 'enum' | 'domain'>,
   options: ResolvedTypeOptions,
 ): ColumnWriter | undefined {
   const typeKey = column.typeKey ?? column.dbType
   if (dialect === 'mysql') return mysqlWriter(typeKey, options)
-  if (column.enum !== undefined) return undefined
-  const write = pgWriter(typeKey, options)
-  return write && column.arrayDims ? eachElement(column.arrayDims, write) : write
+  const write = column.enum === undefined ? pgWriter(typeKey, options) : undefined
+  if (!column.arrayDims) return write
+  const perDatabase = column.enum !== undefined || column.domain !== undefined || PG_TYPES[typeKey]?.arrays === 'lookup'
+  if (perDatabase) return arrayLiteral(column.arrayDims, write)
+  return write ? eachElement(column.arrayDims, write) : undefined
 }

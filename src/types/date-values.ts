@@ -53,3 +53,19 @@ export function dayText(date: Date): string {
 
 /** An ISO 8601 date-time with a zone (`Z` or `±hh:mm`), as `toISOString()` writes; MySQL rejects the zone. */
 export const ISO_WITH_ZONE = /^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i
+
+/**
+ * A Date as node-postgres writes it: local time with the offset (`2024-01-02T03:04:05.000+09:00`, `' BC'` before
+ * year 1), which a timestamp column stores as the local wall time and a timestamptz as the instant.
+ */
+export function localTimestampText(date: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+  const y = date.getFullYear()
+  const offset = -date.getTimezoneOffset()
+  const abs = Math.abs(offset)
+  const text =
+    `${pad(y < 1 ? 1 - y : y, 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
+    `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  return y < 1 ? `${text} BC` : text
+}
