@@ -8,6 +8,10 @@
  * tsLiteral({ at: new Date(0), n: 1n })                       // '{ "at": new Date(0), "n": 1n }'
  * uncovered([['a', null]], '(string | null)[] | null', enums) // ['null']
  */
+import { columnTsType, planFor } from '../../codegen/emit/types.js'
+import type { SchemaModel } from '../../codegen/model.js'
+import { resolveTypeOptions, type TypeOptions } from '../../src/types/type-options.js'
+import { compileStrict } from './tsc.js'
 
 /** Splits a type at its top-level `|` (not inside parentheses, braces or brackets). */
 export function splitUnion(t: string): string[] {
@@ -110,4 +114,56 @@ export function tsLiteral(value: unknown): string {
 /** A value for a failure message: bigints, Dates, Buffers and NaN shown as themselves. */
 export function show(value: unknown): string {
   return tsLiteral(value)
+}
+
+/** The emitted select and insert types of a relation's columns (`| null` included), and its enums' values. */
+export interface ColumnTypes {
+  readonly select: ReadonlyMap<string, string>
+  readonly insert: ReadonlyMap<string, string>
+  readonly enums: ReadonlyMap<string, readonly string[]>
+}
+
+/** The types dbgen emits for every column of `relation` (by database name) under these options. */
+export function columnTypes(model: SchemaModel, relation: string, typeOptions: TypeOptions): ColumnTypes {
+  const plan = planFor(model, { typeOptions })
+  const r = model.relations.find((x) => x.name === relation)
+  if (!r) throw new Error(`no relation ${relation}`)
+  const select = new Map<string, string>()
+  const insert = new Map<string, string>()
+  for (const c of r.columns) {
+    const t = columnTsType(model, r, c, { typeOptions }, resolveTypeOptions(typeOptions), plan)
+    const nul = c.nullable ? ' | null' : ''
+    select.set(c.name, t.select + nul)
+    insert.set(c.name, (t.insert ?? t.select) + nul)
+  }
+  return { select, insert, enums: new Map(model.enums.map((e) => [plan.enumOf(e)?.type ?? e.name, e.values])) }
+}
+
+/** Each column of each row whose value is not of its emitted select type, described. */
+export function selectMismatches(rows: readonly Record<string, unknown>[], types: ColumnTypes, label: (i: number) => string): string[] {
+  const out: string[] = []
+  for (const [i, row] of rows.entries()) {
+    for (const [column, type] of types.select) {
+      if (type.includes('unknown')) out.push(`${column}: emitted unknown`)
+      else if (!conforms(row[column], type, types.enums)) out.push(`${label(i)}.${column}: ${type}, got ${show(row[column])}`)
+    }
+  }
+  return out
+}
+
+/**
+ * Type-checks, against the emitted `db.ts`, the selected rows as `Selectable` and each written value as
+ * `Insertable` and `Updateable` of the relation `key` of `DB`: the compiler's output ('' when all conform).
+ */
+export function typeCheck(dir: string, dbTs: string, key: string, rows: readonly Record<string, unknown>[], writes: readonly Record<string, unknown>[]): string {
+  const list = (xs: readonly unknown[]) => xs.map((x) => `  ${tsLiteral(x)},`).join('\n')
+  const use = [
+    `import type { Insertable, Selectable, Updateable } from 'kysely'`,
+    `import type { DB } from './db.js'`,
+    `type T = DB[${JSON.stringify(key)}]`,
+    `export const selected: Selectable<T>[] = [\n${list(rows)}\n]`,
+    `export const inserted: Insertable<T>[] = [\n${list(writes)}\n]`,
+    `export const updated: Updateable<T>[] = inserted`,
+  ].join('\n')
+  return compileStrict(dir, { 'db.ts': dbTs, 'use.ts': use }).output
 }
