@@ -128,7 +128,7 @@ describe.each(VARIANTS)('MariaDB every-type audit, type options %j', (typeOption
         else expect(edge[column], column).toMatch(/^0000-00-00( 00:00:00\.000)?$/)
         if (asDate) edge[column] = null
       }
-      expect(selectMismatches([rows[0], rows[1], edge], types, (i) => ['null row', 'typical row', 'edge row'][i]!)).toEqual([])
+      expect(selectMismatches([rows[0]!, rows[1]!, edge], types, (i) => ['null row', 'typical row', 'edge row'][i]!)).toEqual([])
       expect(rows[2]).toMatchObject({ c_json: '123', c_set: [], c_year: 0 })
 
       const writes: Record<string, unknown>[] = []

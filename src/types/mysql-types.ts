@@ -22,12 +22,12 @@ const BUF = buffer
  * string with a zone (`toISOString()`) as the instant it names (see `column-writer.ts`).
  */
 export const MYSQL_TYPES: Readonly<Record<string, (o: ResolvedTypeOptions) => TsType>> = Object.freeze({
-  'tinyint(1)': (o: ResolvedTypeOptions): TsType => (o.tinyintAsBoolean ? { select: 'boolean', insert: 'boolean | number' } : int),
+  'tinyint(1)': (o: ResolvedTypeOptions): TsType => (o.tinyintAsBoolean ? { select: 'boolean', insert: 'boolean | number' } : num),
   tinyint: () => int,
   smallint: () => int,
   mediumint: () => int,
   int: () => int,
-  year: () => int,
+  year: () => num,
   float: () => num,
   double: () => num,
   // Signed and unsigned: mysql2 returns BIGINT as text (bigNumberStrings); the runtime converts on option.
