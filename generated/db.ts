@@ -15,15 +15,15 @@ export type UserRole = "admin" | "editor" | "reader"
 export const UserRoleValues = ["admin", "editor", "reader"] as const
 
 export interface CommentsTable {
-  id: Generated<number>
-  post_id: number
+  id: ColumnType<number, bigint | number | undefined, bigint | number>
+  post_id: ColumnType<number, bigint | number, bigint | number>
   author_id: ColumnType<string | null, bigint | number | string | null, bigint | number | string | null>
   body: string
   created_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
 export interface PostLikesTable {
-  post_id: number
+  post_id: ColumnType<number, bigint | number, bigint | number>
   user_id: ColumnType<string, bigint | number | string, bigint | number | string>
   liked_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
@@ -32,12 +32,12 @@ export interface PostLikesTable {
  * Articles written by users.
  */
 export interface PostsTable {
-  id: Generated<number>
+  id: ColumnType<number, bigint | number | undefined, bigint | number>
   author_id: ColumnType<string, bigint | number | string, bigint | number | string>
   title: string
   body: Generated<string>
-  tags: Generated<string[]>
-  score: ColumnType<string | null, number | string | null, number | string | null>
+  tags: Generated<(string | null)[]>
+  score: ColumnType<string | null, bigint | number | string | null, bigint | number | string | null>
   word_count: GeneratedAlways<number | null>
   published_at: ColumnType<Date | null, Date | string | null, Date | string | null>
 }
@@ -46,7 +46,7 @@ export interface PostsTable {
  * Posts that have a publication date.
  */
 export interface PublishedPostsTable {
-  id: number
+  id: ColumnType<number, bigint | number, bigint | number>
   title: string
   author_id: ColumnType<string, bigint | number | string, bigint | number | string>
   published_at: ColumnType<Date | null, Date | string | null, Date | string | null>
@@ -63,12 +63,12 @@ export interface UsersTable {
   email: string
   name: string
   role: Generated<UserRole>
-  visits: Generated<number>
+  visits: ColumnType<number, bigint | number | undefined, bigint | number>
   /**
    * Free text shown on the profile page; null until the user writes one.
    */
   bio: string | null
-  settings: Generated<JsonValue>
+  settings: ColumnType<JsonValue, JsonArray | JsonObject | boolean | number | string | undefined, JsonArray | JsonObject | boolean | number | string>
   created_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 

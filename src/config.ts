@@ -2,6 +2,7 @@
  * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
  */
 import type { PGliteInstance } from './dialects/pglite/session.js'
+import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
 import type { PoolOptions } from './pool.js'
 import { redactUrl } from './redact.js'
@@ -72,7 +73,8 @@ export type MetadataInput = {
   readonly dialect?: string
   readonly typeOptions?: TypeOptions
   readonly camelCase?: boolean
-} & Partial<Parameters<typeof pgArrayLookups>[0]>
+} & Partial<Parameters<typeof pgArrayLookups>[0]> &
+  WritersMetadata
 
 /** What `defineDb` accepts. */
 export interface DbConfig {
@@ -165,6 +167,8 @@ export interface ResolvedConfig {
   readonly secrets: readonly string[]
   /** PostgreSQL arrays of enums/domains/extension types to parse, from the metadata. */
   readonly arrayLookups: readonly PgArrayLookup[]
+  /** How values written to the metadata's columns are converted (JSON, SET, point, …); undefined without metadata. */
+  readonly columnWriters: ColumnWriters | undefined
 }
 
 const defaultLogger: Logger = { warn: (m) => process.emitWarning(m, { type: 'DbscopeWarning' }) }
@@ -252,12 +256,13 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
       /* dialectOf already validated */
     }
   }
+  const types = resolveTypeOptions(config.types ?? config.metadata?.typeOptions)
   return {
     dialect,
     url,
     pglite: config.pglite,
     pool,
-    types: resolveTypeOptions(config.types ?? config.metadata?.typeOptions),
+    types,
     camelCase: config.camelCase ?? config.metadata?.camelCase ?? false,
     applicationName: (config.applicationName ?? 'dbscope').slice(0, 63),
     guard,
@@ -269,6 +274,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     logger: config.logger ?? defaultLogger,
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
+    columnWriters: columnWritersOf(config.metadata, dialect, types),
   }
 }
 

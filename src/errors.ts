@@ -18,6 +18,7 @@ export type DbscopeErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'FOREIGN_CONNECTION'
   | 'POOLER_UNSUPPORTED'
+  | 'VALUE_PARSE'
   | QueryErrorCode
 
 /** Base class: `code` is stable across releases, `retryable` says whether re-running the unit of work may succeed. */
@@ -129,6 +130,19 @@ export class ForeignConnectionError extends DbscopeError {
 export class PoolerUnsupportedError extends DbscopeError {
   constructor(message: string) {
     super('POOLER_UNSUPPORTED', message)
+  }
+}
+
+/**
+ * A value the server sent could not be turned into the JS value its column is typed as (JSON text that does not
+ * parse); the parser's error is the `cause`. The query is rejected and the connection stays usable.
+ */
+export class ValueParseError extends DbscopeError {
+  readonly column: string
+  constructor(column: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause)
+    super('VALUE_PARSE', `The value of column "${column}" could not be read: ${why}. Fix the stored value, or select it as text (CAST(… AS CHAR)).`, { cause })
+    this.column = column
   }
 }
 

@@ -30,6 +30,7 @@ export {
   TransactionAbortedError,
   ForeignConnectionError,
   PoolerUnsupportedError,
+  ValueParseError,
   QueryError,
   SerializationFailureError,
   DeadlockError,

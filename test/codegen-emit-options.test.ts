@@ -85,10 +85,10 @@ describe('type options', () => {
   it('follows bigint / decimal / dates', () => {
     const def = emitTypes(model).text
     expect(def).toMatch(/^ {2}id: ColumnType<string, bigint \| number \| string \| undefined, bigint \| number \| string>$/m)
-    expect(def).toMatch(/^ {2}amount: ColumnType<string \| null, number \| string \| null, number \| string \| null>$/m)
+    expect(def).toMatch(/^ {2}amount: ColumnType<string \| null, bigint \| number \| string \| null, bigint \| number \| string \| null>$/m)
     const alt = emitTypes(model, { typeOptions: { bigint: 'bigint', decimal: 'number', dates: 'string' } }).text
     expect(alt).toMatch(/^ {2}id: ColumnType<bigint, bigint \| number \| string \| undefined, bigint \| number \| string>$/m)
-    expect(alt).toMatch(/^ {2}amount: ColumnType<number \| null, number \| string \| null, number \| string \| null>$/m)
+    expect(alt).toMatch(/^ {2}amount: ColumnType<number \| null, bigint \| number \| string \| null, bigint \| number \| string \| null>$/m)
     expect(alt).toMatch(/^ {2}created_at: ColumnType<string, Date \| string \| undefined, Date \| string>$/m)
     expect(emitMetadata(model, { typeOptions: { bigint: 'bigint' } }).text).toContain('bigint: "bigint",')
   })

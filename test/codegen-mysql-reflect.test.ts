@@ -189,9 +189,9 @@ describe('reflectMysql', () => {
     const { text } = emitTypes(model)
     expect(text).toContain('  region: string | null\n')
     expect(text).toContain('export type AccountsMood = "a,b" | "it\'s" | "back\\\\slash" | "paren)" | "q\\"d" | ""')
-    expect(text).toContain('  perms: ColumnType<AccountsPerms[] | null, string | null, string | null>')
+    expect(text).toContain('  perms: ColumnType<AccountsPerms[] | null, readonly AccountsPerms[] | string | null, readonly AccountsPerms[] | string | null>')
     expect(text).toContain('  doubled: GeneratedAlways<number | null>')
-    expect(text).toContain('  id: Generated<number>')
+    expect(text).toContain('  id: ColumnType<number, bigint | number | undefined, bigint | number>')
   })
 
   it('filters by include/exclude globs in SQL, case-sensitively', async () => {

@@ -142,7 +142,7 @@ export function columnTsType(model: SchemaModel, r: RelationModel, c: ColumnMode
     (c.domain ? (byType[`${c.domain.schema}.${c.domain.name}`] ?? byType[c.domain.name]) : undefined) ??
     (c.enumRef ? (byType[`${c.enumRef.schema}.${c.enumRef.name}`] ?? byType[c.enumRef.name]) : undefined) ??
     byType[c.typeKey]
-  if (typeOverride !== undefined) return arrayOf(overrideType(typeOverride), c.arrayDims)
+  if (typeOverride !== undefined) return arrayOf(overrideType(typeOverride), c.arrayDims, model.dialect === 'postgres')
   if (c.enumRef) {
     const e = plan.enumOf(c.enumRef)
     return enumTsType(model.dialect, c.typeKey, e ? e.type : 'string', c.arrayDims)

@@ -64,7 +64,7 @@ export class Engine {
       createIntrospector: (db) => this.driver.createIntrospector(db),
     }
     const driver = dialect.createDriver()
-    const plugins = enginePlugins(config.camelCase)
+    const plugins = enginePlugins(config)
     this.#executor = new RootExecutor(this, dialect, driver, plugins)
     this.props = { config: { dialect, plugins }, dialect, driver, executor: this.#executor }
     this.kysely = new Kysely<any>(this.props)

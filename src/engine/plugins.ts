@@ -6,10 +6,17 @@
  * result = await transformResult(executor.plugins, result, compiledQuery.queryId)
  */
 import { CamelCasePlugin, type KyselyPlugin, type QueryId, type QueryResult } from 'kysely'
+import type { ResolvedConfig } from '../config.js'
+import { ColumnWritesPlugin } from './column-writes.js'
 
-/** The plugins every Kysely of an engine (its own, its replicas', its scopes') starts with. */
-export function enginePlugins(camelCase: boolean): KyselyPlugin[] {
-  return camelCase ? [new CamelCasePlugin()] : []
+/**
+ * The plugins every Kysely of an engine (its own, its replicas', its scopes') starts with. The column writers come
+ * after CamelCasePlugin, so that they see the database's column names.
+ */
+export function enginePlugins(config: Pick<ResolvedConfig, 'camelCase' | 'columnWriters'>): KyselyPlugin[] {
+  const plugins: KyselyPlugin[] = config.camelCase ? [new CamelCasePlugin()] : []
+  if (config.columnWriters) plugins.push(new ColumnWritesPlugin(config.columnWriters))
+  return plugins
 }
 
 /** Each plugin's transformResult in turn. */

@@ -133,7 +133,7 @@ export class ReplicaSet {
       createAdapter: () => primary.driver.createAdapter(),
       createIntrospector: (db) => primary.driver.createIntrospector(db),
     }
-    return (this.#kysely = new Kysely<any>({ dialect, plugins: enginePlugins(primary.config.camelCase) }))
+    return (this.#kysely = new Kysely<any>({ dialect, plugins: enginePlugins(primary.config) }))
   }
 
   /** Disposes the replica engines and stops probing. */

@@ -9,16 +9,20 @@
  * @example
  * pgParserPlan(resolveTypeOptions({}))  // [{ oid: 20, name: 'int8', array: false, parse: 'string' }, …]
  */
-import { buffer, DATE_IN, INT8_IN, num, str, type TsType } from './ts-type.js'
+import { infinityDate, utcDay } from './date-values.js'
+import { buffer, DATE_IN, DECIMAL_IN, int, INT8_IN, JSON_IN, num, str, type TsType } from './ts-type.js'
 import type { ResolvedTypeOptions } from './type-options.js'
 
 /**
  * How a text value from the server becomes a JS value.
  * - `string`: the server's text as is.
  * - `bigint` / `number`: `BigInt(text)` / `Number(text)`.
+ * - `day`: a date's `'YYYY-MM-DD'` as a Date at UTC midnight, whatever the process time zone (`utcDay`).
+ * - `timestamp`: node-postgres's Date, except `'infinity'` / `'-infinity'`, which it makes the numbers ±Infinity:
+ *   they become the latest / earliest JS Date (`infinityDate`), so the value is always a `Date`.
  * - `pg-default`: node-postgres's built-in parser for that OID already yields the emitted type.
  */
-export type PgParse = 'string' | 'bigint' | 'number' | 'pg-default'
+export type PgParse = 'string' | 'bigint' | 'number' | 'day' | 'timestamp' | 'pg-default'
 
 interface PgTypeRow {
   /** Scalar OID and its array type's OID (fixed for built-in types). */
@@ -48,19 +52,28 @@ function row(
   return { oid, arrayOid, ts: typeof ts === 'function' ? ts : () => ts, parse, arrays }
 }
 
-const dateRow = (oid: number, arrayOid: number): PgTypeRow =>
+const timestampRow = (oid: number, arrayOid: number): PgTypeRow =>
   row(
     oid,
     arrayOid,
     (o) => ({ select: o.dates === 'date' ? 'Date' : 'string', insert: DATE_IN }),
-    (o) => (o.dates === 'date' ? 'pg-default' : 'string'),
+    (o) => (o.dates === 'date' ? 'timestamp' : 'string'),
   )
+
+// A Date is accepted for a date column only when dates come back as Dates at UTC midnight: the runtime then writes
+// its UTC day. In string mode a Date would be written as its local day, which depends on the process time zone.
+const dateRow = row(
+  1082,
+  1182,
+  (o) => (o.dateOnly === 'date' ? { select: 'Date', insert: DATE_IN } : str),
+  (o) => (o.dateOnly === 'date' ? 'day' : 'string'),
+)
 
 /** PostgreSQL built-in (and common extension) types by `pg_type.typname`. Extension types have OID 0 (looked up by name). */
 export const PG_TYPES: Readonly<Record<string, PgTypeRow>> = Object.freeze({
   bool: row(16, 1000, { select: 'boolean' }),
-  int2: row(21, 1005, num),
-  int4: row(23, 1007, num),
+  int2: row(21, 1005, int),
+  int4: row(23, 1007, int),
   oid: row(26, 1028, num),
   float4: row(700, 1021, num),
   float8: row(701, 1022, num),
@@ -73,7 +86,7 @@ export const PG_TYPES: Readonly<Record<string, PgTypeRow>> = Object.freeze({
   numeric: row(
     1700,
     1231,
-    (o) => ({ select: o.decimal, insert: 'number | string' }),
+    (o) => ({ select: o.decimal, insert: DECIMAL_IN }),
     // pg leaves scalar numeric as text but parses numeric[] with parseFloat: always set both explicitly.
     (o) => o.decimal,
   ),
@@ -94,16 +107,18 @@ export const PG_TYPES: Readonly<Record<string, PgTypeRow>> = Object.freeze({
   tsvector: row(3614, 3643, str, asString),
   tsquery: row(3615, 3645, str, asString),
   xml: row(142, 143, str, asString),
-  date: dateRow(1082, 1182),
-  timestamp: dateRow(1114, 1115),
-  timestamptz: dateRow(1184, 1185),
+  date: dateRow,
+  timestamp: timestampRow(1114, 1115),
+  timestamptz: timestampRow(1184, 1185),
   time: row(1083, 1183, str),
   timetz: row(1266, 1270, str),
   // pg parses interval into an object by default; the plan makes it text.
   interval: row(1186, 1187, str, asString),
-  json: row(114, 199, { select: 'JsonValue' }),
-  jsonb: row(3802, 3807, { select: 'JsonValue' }),
+  // A top-level null is SQL NULL, not JSON null: a NOT NULL column cannot take it (the runtime writes JSON text).
+  json: row(114, 199, { select: 'JsonValue', insert: JSON_IN }),
+  jsonb: row(3802, 3807, { select: 'JsonValue', insert: JSON_IN }),
   bytea: row(17, 1001, buffer),
+  // The runtime writes the object as the type's text, `(x,y)` / `<(x,y),r>` (see column-writer.ts).
   point: row(600, 1017, { select: '{ x: number; y: number }' }),
   circle: row(718, 719, { select: '{ x: number; y: number; radius: number }' }, keep, 'unsupported'),
   int4range: row(3904, 3905, str, asString),
@@ -195,11 +210,16 @@ export function pgElementParser(
   const r = Object.hasOwn(PG_TYPES, element) ? PG_TYPES[element] : undefined
   if (!r || r.oid === 0) return (text) => text
   const parse = r.parse(options)
-  return parse === 'pg-default' ? builtin(r.oid) : (text) => pgParseScalar(parse, text)
+  if (parse === 'pg-default') return builtin(r.oid)
+  const scalar = parse === 'timestamp' ? builtin(r.oid) : undefined
+  return (text) => pgParseScalar(parse, text, scalar)
 }
 
-/** Turns one text value into a JS value for a scalar `parse`. */
-export function pgParseScalar(parse: PgParserEntry['parse'], text: string): string | bigint | number {
+/**
+ * Turns one text value into a JS value for a scalar `parse`. `timestamp` needs node-postgres's parser for the
+ * type (`builtin`) for everything but the infinities.
+ */
+export function pgParseScalar(parse: PgParserEntry['parse'], text: string, builtin?: (text: string) => unknown): unknown {
   switch (parse) {
     case 'bigint':
       return BigInt(text)
@@ -207,14 +227,28 @@ export function pgParseScalar(parse: PgParserEntry['parse'], text: string): stri
       return Number(text)
     case 'string':
       return text
+    case 'day':
+      return utcDay(text)
+    case 'timestamp': {
+      const inf = infinityDate(text)
+      if (inf) return inf
+      if (!builtin) throw new TypeError("pgParseScalar('timestamp') needs node-postgres's parser for the type as `builtin`.")
+      return builtin(text)
+    }
   }
 }
 
-/** The parser function for one plan entry; `parseArray` is pg's array literal parser (`pg.types.arrayParser`). */
+/**
+ * The parser function for one plan entry; `parseArray` is pg's array literal parser (`pg.types.arrayParser`),
+ * `builtin(oid)` node-postgres's parser for an OID (`pg.types.getTypeParser`), needed by `timestamp` entries.
+ */
 export function pgParserFor(
   entry: PgParserEntry,
   parseArray: (text: string, element: (t: string) => unknown) => unknown,
+  builtin?: (oid: number) => (text: string) => unknown,
 ): (text: string) => unknown {
-  if (!entry.array) return (text) => pgParseScalar(entry.parse, text)
-  return (text) => parseArray(text, (t) => (t === null ? null : pgParseScalar(entry.parse, t)))
+  const oid = PG_TYPES[entry.name]?.oid ?? 0
+  const scalar = entry.parse === 'timestamp' && builtin ? builtin(oid) : undefined
+  if (!entry.array) return (text) => pgParseScalar(entry.parse, text, scalar)
+  return (text) => parseArray(text, (t) => (t === null ? null : pgParseScalar(entry.parse, t, scalar)))
 }

@@ -11,8 +11,19 @@ export interface TypeOptions {
   readonly bigint?: 'string' | 'bigint' | 'number'
   /** numeric / DECIMAL: `'string'` (default, lossless) or `'number'`. */
   readonly decimal?: 'string' | 'number'
-  /** date, timestamp, timestamptz, DATETIME: `'date'` (default, a JS `Date`) or `'string'` (the server's text). */
+  /**
+   * timestamp, timestamptz, DATETIME, TIMESTAMP: `'date'` (default, a JS `Date`) or `'string'` (the server's text).
+   * PostgreSQL's `'infinity'` / `'-infinity'` come back as `new Date(8.64e15)` / `new Date(-8.64e15)`, the latest and
+   * earliest instants a JS `Date` can hold, so comparisons keep their order; writing those two Dates stores ±infinity.
+   */
   readonly dates?: 'date' | 'string'
+  /**
+   * DATE (a calendar day, no time of day): `'string'` (default, `'YYYY-MM-DD'` as the server writes it, the same day
+   * in every process time zone) or `'date'` (a JS `Date` at UTC midnight of that day; read it with `getUTCDate()`,
+   * not `getDate()`). PostgreSQL's ±infinity are the two Dates of `dates` in `'date'` mode, `'infinity'` /
+   * `'-infinity'` in `'string'` mode.
+   */
+  readonly dateOnly?: 'string' | 'date'
   /** MySQL `tinyint(1)` as `boolean` (default `true`); `false` keeps it a `number`. */
   readonly tinyintAsBoolean?: boolean
 }
@@ -25,6 +36,7 @@ export const DEFAULT_TYPE_OPTIONS: ResolvedTypeOptions = Object.freeze({
   bigint: 'string',
   decimal: 'string',
   dates: 'date',
+  dateOnly: 'string',
   tinyintAsBoolean: true,
 })
 

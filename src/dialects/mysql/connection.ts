@@ -42,7 +42,12 @@ export class MysqlConnection implements RawConnection {
           if (isMysqlConnectionError(err)) this.#markBroken(err)
           reject(err)
         } else {
-          if (Array.isArray(result)) convertRows(result, this.#converters(fields))
+          try {
+            if (Array.isArray(result)) convertRows(result, this.#converters(fields))
+          } catch (convertError) {
+            reject(convertError)
+            return
+          }
           resolve(toQueryResult<R>(result))
         }
       }) as never)

@@ -9,7 +9,7 @@
  */
 import type { Connection, FieldPacket } from 'mysql2'
 import type { QueryResult } from 'kysely'
-import type { ColumnConverters, Convert } from './values.js'
+import { convertRows, type ColumnConverters, type Convert } from './values.js'
 
 /** Streams `sql` on `conn` (see the module comment); `converters` fixes up values as in a plain query. */
 export async function* streamRows<R>(
@@ -41,7 +41,21 @@ export async function* streamRows<R>(
   q.on('result', (row: unknown) => {
     if (discard) return
     const r = row as Record<string, unknown>
-    if (convert) for (const [key, c] of convert) r[key] = c(r[key])
+    try {
+      convertRows([r], convert)
+    } catch (err) {
+      // The rest of the result is read and dropped (the socket must not stay paused); the reader gets the error.
+      error = err
+      state = 'failed'
+      discard = true
+      rows = []
+      if (paused) {
+        paused = false
+        conn.resume()
+      }
+      settle()
+      return
+    }
     rows.push(r)
     if (rows.length >= size && !paused) {
       paused = true

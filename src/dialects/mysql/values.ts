@@ -6,6 +6,8 @@
  * const convert = mysqlColumnConverters({ bigint: 'bigint' })(fields) // Map of column → converter, or undefined
  */
 import type { ConnectionOptions, FieldPacket } from 'mysql2'
+import { ValueParseError } from '../../errors.js'
+import { utcDay } from '../../types/date-values.js'
 import { resolveTypeOptions, type TypeOptions } from '../../types/type-options.js'
 
 /** mysql2 connection options that make values match the types dbgen emits for these TypeOptions. */
@@ -17,7 +19,11 @@ export function mysqlTypeOptions(options: TypeOptions | undefined): Partial<Conn
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: o.decimal === 'number',
-    dateStrings: o.dates === 'string',
+    // DATE always as its text: mysql2 would make it a Date at local midnight, another day east or west of UTC.
+    dateStrings: o.dates === 'string' ? true : ['DATE'],
+    // JSON as its text, parsed once by the converter: mysql2 3.24 parses MariaDB's JSON itself (older versions do
+    // not), and inside the parse, with supportBigNumbers, it turns big integers into strings.
+    jsonStrings: true,
   }
 }
 
@@ -27,14 +33,17 @@ export type ColumnConverters = (fields: readonly FieldPacket[] | undefined) => M
 
 const TINY = 1
 const LONGLONG = 8
+const DATE = 10
+const JSON_TYPE = 245
 /** mysql2's column flag for a SET column (the result's field list carries flags). */
 const SET_FLAG = 2048
 
 /**
  * The conversions mysql2's options cannot express, per result: tinyint(1) → boolean, BIGINT → bigint/number (it
- * arrives as a string), MariaDB's json (longtext with "json" extended metadata) → parsed, and SET text (`'a,b'`) →
- * an array (`['a', 'b']`), as dbgen types it. SET members cannot contain a comma (the server rejects such a
- * definition), so splitting on ',' is exact; '' is the empty set.
+ * arrives as a string), JSON (MySQL's type, or MariaDB's longtext with "json" extended metadata) → parsed once,
+ * DATE → a Date at UTC midnight with `dateOnly: 'date'` (the zero date `'0000-00-00'` → an invalid Date), and SET
+ * text (`'a,b'`) → an array (`['a', 'b']`), as dbgen types it. SET members cannot contain a comma (the server
+ * rejects such a definition), so splitting on ',' is exact; '' is the empty set.
  */
 export function mysqlColumnConverters(options: TypeOptions | undefined): ColumnConverters {
   const o = resolveTypeOptions(options)
@@ -42,6 +51,7 @@ export function mysqlColumnConverters(options: TypeOptions | undefined): ColumnC
   const toBig: Convert | undefined =
     o.bigint === 'bigint' ? (v) => (v === null ? null : BigInt(v as string)) : o.bigint === 'number' ? (v) => (v === null ? null : Number(v)) : undefined
   const toJson: Convert = (v) => (typeof v === 'string' ? JSON.parse(v) : v)
+  const toDay: Convert | undefined = o.dateOnly === 'date' ? (v) => (typeof v === 'string' ? utcDay(v) : v) : undefined
   const toSet: Convert = (v) => (typeof v === 'string' ? (v === '' ? [] : v.split(',')) : v)
   return (fields) => {
     let out: Map<string, Convert> | undefined
@@ -51,7 +61,8 @@ export function mysqlColumnConverters(options: TypeOptions | undefined): ColumnC
       let convert: Convert | undefined
       if (field.columnType === TINY && field.columnLength === 1 && o.tinyintAsBoolean) convert = toBoolean
       else if (field.columnType === LONGLONG) convert = toBig
-      else if (field.extendedFormat === 'json') convert = toJson
+      else if (field.extendedFormat === 'json' || field.columnType === JSON_TYPE) convert = toJson
+      else if (field.columnType === DATE) convert = toDay
       else if (((field.flags ?? 0) & SET_FLAG) !== 0) convert = toSet
       if (convert) (out ??= new Map()).set(field.name, convert)
       else out?.delete(field.name) // a later column of the same name wins in the row
@@ -60,8 +71,19 @@ export function mysqlColumnConverters(options: TypeOptions | undefined): ColumnC
   }
 }
 
-/** Applies a result's converters to its rows, in place. */
+/**
+ * Applies a result's converters to its rows, in place. A converter that throws (JSON text that does not parse)
+ * becomes a {@link ValueParseError} for the caller to reject the query with: a value must never crash the process.
+ */
 export function convertRows(rows: unknown[], converters: Map<string, Convert> | undefined): void {
   if (!converters) return
-  for (const row of rows as Record<string, unknown>[]) for (const [key, convert] of converters) row[key] = convert(row[key])
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const [key, convert] of converters) {
+      try {
+        row[key] = convert(row[key])
+      } catch (err) {
+        throw new ValueParseError(key, err)
+      }
+    }
+  }
 }

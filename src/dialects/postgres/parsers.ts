@@ -27,7 +27,7 @@ export interface PostgresTypeParsers {
 export function postgresTypeParsers(options: TypeOptions | undefined): PostgresTypeParsers {
   const o = resolveTypeOptions(options)
   const overrides = new Map<number, Parser>()
-  for (const entry of pgParserPlan(o)) overrides.set(entry.oid, pgParserFor(entry, parseArrayLiteral))
+  for (const entry of pgParserPlan(o)) overrides.set(entry.oid, pgParserFor(entry, parseArrayLiteral, builtin))
   return {
     getTypeParser(oid: number, format: string = 'text') {
       if (format === 'text') {
