@@ -8,7 +8,7 @@
  * try { await checkout.raw.query('SELECT 1', []) } finally { engine.release(checkout) }
  */
 import { inspect } from 'node:util'
-import { Kysely, type Dialect, type KyselyProps } from 'kysely'
+import type { Dialect, Kysely, KyselyProps } from 'kysely'
 import type { Checkout, Trace } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
 import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
@@ -21,6 +21,7 @@ import { redactSecrets, redactUrl } from '../redact.js'
 import { EngineConnection } from './connection.js'
 import { enginePlugins } from './plugins.js'
 import { RootExecutor } from './root-executor.js'
+import { RootKysely, SHARED_DESTROY_WARNING } from './root-kysely.js'
 
 /** What the layers above the engine plug into it when it is created. */
 export interface EngineHooks {
@@ -28,6 +29,8 @@ export interface EngineHooks {
   readonly beforeRootQuery?: (engine: Engine) => void
   /** Runs once when the engine is disposed (the registry forgets it). */
   readonly onDispose?: (engine: Engine) => void
+  /** What `db.kysely.destroy()` does (the db layer disposes the replicas too); default: `dispose()`. */
+  readonly destroyKysely?: (engine: Engine) => Promise<void>
 }
 
 export class Engine {
@@ -57,7 +60,8 @@ export class Engine {
           },
           release: (c) => this.release(c.checkout, c.broken),
           beginSql: (settings) => this.driver.beginSql(settings),
-          destroy: () => this.dispose(),
+          // Reached only from a Kysely derived from db.kysely (db.kysely's own destroy() is RootKysely's).
+          destroy: async () => this.warn(SHARED_DESTROY_WARNING),
         }),
       createQueryCompiler: () => this.driver.createQueryCompiler(),
       createAdapter: () => this.driver.createAdapter(),
@@ -67,7 +71,7 @@ export class Engine {
     const plugins = enginePlugins(config.camelCase)
     this.#executor = new RootExecutor(this, dialect, driver, plugins)
     this.props = { config: { dialect, plugins }, dialect, driver, executor: this.#executor }
-    this.kysely = new Kysely<any>(this.props)
+    this.kysely = new RootKysely(this.props, () => this.hooks.destroyKysely?.(this) ?? this.dispose())
   }
 
   /** The dialect driver (created on first use; it needs no connection). */
