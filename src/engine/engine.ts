@@ -14,10 +14,11 @@ import type { ResolvedConfig } from '../config.js'
 import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
 import { driverFor } from '../dialects/driver-for.js'
 import { SourceDriver } from '../dialects/kysely-driver.js'
-import { ConfigError, ConnectError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
+import { ConfigError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
 import { Pool, type PoolStats } from '../pool.js'
 import { redactSecrets, redactUrl } from '../redact.js'
+import { connectError } from './connect-error.js'
 import { EngineConnection } from './connection.js'
 import { enginePlugins } from './plugins.js'
 import { RootExecutor } from './root-executor.js'
@@ -129,12 +130,7 @@ export class Engine {
       return await this.driver.connect()
     } catch (err) {
       if (err instanceof ConfigError) throw err
-      const why = err instanceof Error ? err.message : String(err)
-      throw new ConnectError(
-        `Could not connect to ${this.describe()}: ${this.redact(why)}. ` +
-          'Check that the server is running and that the URL, user and password are right.',
-        err,
-      )
+      throw connectError(this.describe(), err, (text) => this.redact(text))
     }
   }
 
