@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { keysOf, unknownKeyProblem } from '../src/known-keys.js'
 import type { TypeOptions } from '../src/types/type-options.js'
 import type { EmitOptions } from './emit/types.js'
 import { DbgenError } from './errors.js'
@@ -32,7 +33,19 @@ export interface DbgenConfig {
 }
 
 const CONFIG_FILES = ['dbgen.config.json', 'dbgen.config.mjs', 'dbgen.config.js']
-const KEYS: readonly (keyof DbgenConfig)[] = ['url', 'out', 'schemas', 'defaultSchema', 'include', 'exclude', 'camelCase', 'partitions', 'fromSql', 'types', 'overrides']
+const KEYS = keysOf<DbgenConfig>({
+  url: true,
+  out: true,
+  schemas: true,
+  defaultSchema: true,
+  include: true,
+  exclude: true,
+  camelCase: true,
+  partitions: true,
+  fromSql: true,
+  types: true,
+  overrides: true,
+})
 
 /** Parses `.env` text: `KEY=value`, optional `export `, quotes, `#` comments. No interpolation. */
 export function parseDotenv(text: string): Record<string, string> {
@@ -68,11 +81,10 @@ async function readJson(path: string): Promise<unknown> {
 export function validateConfig(value: unknown, where: string): DbgenConfig {
   if (value === undefined || value === null) return {}
   if (typeof value !== 'object' || Array.isArray(value)) throw new DbgenError('DBGEN_CONFIG', `${where}: expected an object.`)
+  const unknown = unknownKeyProblem(where, value, KEYS, 'key')
+  if (unknown) throw new DbgenError('DBGEN_CONFIG', unknown)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    if (!KEYS.includes(k as keyof DbgenConfig)) {
-      throw new DbgenError('DBGEN_CONFIG', `${where}: unknown key ${JSON.stringify(k)}. Known keys: ${KEYS.join(', ')}.`)
-    }
     const isList = ['schemas', 'include', 'exclude', 'fromSql'].includes(k)
     if (isList && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
       throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be an array of strings.`)

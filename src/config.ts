@@ -4,6 +4,7 @@
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
+import { keysOf, unknownKeyProblem } from './known-keys.js'
 import type { PoolOptions } from './pool.js'
 import { redactUrl } from './redact.js'
 import type { DialectName } from './types/dialect-name.js'
@@ -138,6 +139,62 @@ export interface DbConfig {
   readonly logger?: Logger
 }
 
+/**
+ * Options other branches are adding to DbConfig right now (observability: `log`, `telemetry`; TLS: `ssl`,
+ * `connection`). Known already, so that they are not rejected as unknown; harmless once DbConfig declares them.
+ */
+type ArrivingOptions = { readonly log?: unknown; readonly telemetry?: unknown; readonly ssl?: unknown; readonly connection?: unknown }
+
+/** Every key defineDb knows; the compiler keeps this list equal to DbConfig's keys. */
+export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
+  url: true,
+  pglite: true,
+  pool: true,
+  metadata: true,
+  types: true,
+  camelCase: true,
+  applicationName: true,
+  guard: true,
+  pooler: true,
+  statementCache: true,
+  replicas: true,
+  replicaHealthCheckMs: true,
+  shutdown: true,
+  onHookError: true,
+  logger: true,
+  log: true,
+  telemetry: true,
+  ssl: true,
+  connection: true,
+})
+const POOL_KEYS = keysOf<PoolConfig>({
+  max: true,
+  min: true,
+  acquireTimeoutMs: true,
+  idleTimeoutMs: true,
+  maxLifetimeMs: true,
+  prePing: true,
+  connectTimeoutMs: true,
+  statementTimeoutMs: true,
+  idleInTransactionTimeoutMs: true,
+  leakWarnMs: true,
+})
+const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
+const SHUTDOWN_KEYS = keysOf<Exclude<NonNullable<DbConfig['shutdown']>, boolean>>({ signals: true, graceMs: true })
+
+/** Throws a ConfigError for a config that is not an object, or that has a key no option has. */
+function checkKeys(config: DbConfig): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`defineDb takes an options object such as { url: process.env.DATABASE_URL }, got ${typeof config === 'string' ? 'a string' : String(config)}.`)
+  }
+  const problem =
+    unknownKeyProblem('defineDb', config, DB_CONFIG_KEYS) ??
+    (typeof config.pool === 'object' ? unknownKeyProblem('defineDb({ pool })', config.pool, POOL_KEYS) : undefined) ??
+    (typeof config.guard === 'object' ? unknownKeyProblem('defineDb({ guard })', config.guard, GUARD_KEYS) : undefined) ??
+    (typeof config.shutdown === 'object' ? unknownKeyProblem('defineDb({ shutdown })', config.shutdown, SHUTDOWN_KEYS) : undefined)
+  if (problem) throw new ConfigError(problem)
+}
+
 /** The pool's own options plus what the dialect applies when it opens a session. */
 export interface ResolvedPool extends PoolOptions {
   readonly connectTimeoutMs: number
@@ -187,6 +244,7 @@ function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): rea
 
 /** Fills in defaults and validates; throws ConfigError on anything it cannot use. */
 export function resolveConfig(config: DbConfig): ResolvedConfig {
+  checkKeys(config)
   const url = config.url ?? (config.pglite ? undefined : process.env.DATABASE_URL)
   if (!url && !config.pglite) {
     throw new ConfigError('defineDb needs a url (or DATABASE_URL in the environment), or a pglite instance.')

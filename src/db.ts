@@ -18,8 +18,19 @@ import type { ScopeOptions } from './scope/options.js'
 import { beginManual, runScope } from './scope/run.js'
 import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
 
-/** What the scope layer plugs into every engine a db uses (the primary and its replicas). */
-const SCOPE_HOOKS: EngineHooks = { beforeRootQuery: foreignQueryGuard }
+/**
+ * What the db and scope layers plug into every engine a db uses (the primary and its replicas): the foreign-query
+ * guard, and `db.kysely.destroy()` as `db.dispose()`.
+ */
+const SCOPE_HOOKS: EngineHooks = { beforeRootQuery: foreignQueryGuard, destroyKysely: (e) => disposeWithReplicas(e, ReplicaSet.of(e)) }
+
+/** `db.replica` without replicas: the primary, through a Kysely derived from db.kysely. */
+const PRIMARY_AS_REPLICA = new WeakMap<Engine, Kysely<any>>()
+
+/** Disposes an engine and its replica set. */
+function disposeWithReplicas(engine: Engine, replicas: ReplicaSet | undefined, graceMs?: number): Promise<void> {
+  return Promise.all([engine.dispose(graceMs), replicas?.dispose(graceMs)]).then(() => undefined)
+}
 
 /** What `db.stats()` returns. */
 export type DbStats = PoolStats
@@ -48,7 +59,8 @@ export class Db<DB> implements AsyncDisposable {
   }
 
   /**
-   * The plain Kysely instance, for single autocommit statements.
+   * The plain Kysely instance, for single autocommit statements. Its `destroy()` is `dispose()`; `destroy()` on a
+   * Kysely derived from it (`withPlugin`, `withSchema`, …) or on `replica` only warns, since the pool is shared.
    *
    * @example
    * const n = await db.kysely.selectFrom('users').select(db.kysely.fn.countAll().as('n')).executeTakeFirstOrThrow()
@@ -66,7 +78,11 @@ export class Db<DB> implements AsyncDisposable {
    */
   get replica(): Kysely<DB> {
     const live = this.#live()
-    return (this.#replicas ? this.#replicas.kysely : live.kysely) as Kysely<DB>
+    if (this.#replicas) return this.#replicas.kysely as Kysely<DB>
+    // Not db.kysely itself: db.replica.destroy() must not dispose the db, with replicas or without.
+    let k = PRIMARY_AS_REPLICA.get(live)
+    if (!k) PRIMARY_AS_REPLICA.set(live, (k = live.kysely.withTables()))
+    return k as Kysely<DB>
   }
 
   /** Each replica's redacted URL and whether it is in rotation (empty without replicas). */
@@ -92,7 +108,12 @@ export class Db<DB> implements AsyncDisposable {
    * }, { isolation: 'serializable', retry: { attempts: 3 }, timeoutMs: 5_000 })
    */
   scope<T>(fn: (tx: ScopeTransaction<DB>) => Promise<T>, options?: ScopeOptions): Promise<T> {
-    const primary = this.#live()
+    let primary: Engine
+    try {
+      primary = this.#live()
+    } catch (err) {
+      return Promise.reject(err) // a disposed or foreign db rejects, as every other failure of a scope does
+    }
     // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
     // Inside an active scope it stays on the primary, where a nested readOnly is the usual ConfigError.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
@@ -145,7 +166,7 @@ export class Db<DB> implements AsyncDisposable {
    * process.once('SIGTERM', () => db.dispose(10_000))
    */
   dispose(graceMs?: number): Promise<void> {
-    return Promise.all([this.#engine.dispose(graceMs), this.#replicas?.dispose(graceMs)]).then(() => undefined)
+    return disposeWithReplicas(this.#engine, this.#replicas, graceMs)
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -133,7 +133,7 @@ describe('a wrong password against a server that checks it [postgres, scram-sha-
     const err = await failure(() => sql`SELECT 1`.execute(bad.kysely))
     expect((err as { code?: string }).code).toBe('CONNECT_FAILED')
     expect((err as Error).message).toMatch(/password authentication failed/)
-    expect((err as Error).message).toMatch(/URL, user and password/)
+    expect((err as Error).message).toMatch(/refused the login: check the user and password in the URL\.$/)
     const texts = [...errorSurfaces(err), inspect(bad, { depth: 10 })]
     expectNoSecret('wrong password', texts)
     for (const t of texts) expect(t.includes(wrongPassword), t).toBe(false)

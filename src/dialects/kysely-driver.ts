@@ -6,8 +6,16 @@
  * const driver = new SourceDriver({ acquire, release, beginSql: (s) => beginStatements('postgres', s), destroy })
  * new Kysely<DB>({ dialect: { createDriver: () => driver, … } })
  */
-import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely'
-import { ConfigError } from '../errors.js'
+import {
+  CompiledQuery,
+  createQueryId,
+  IdentifierNode,
+  RawNode,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type TransactionSettings,
+} from 'kysely'
 
 /** Where a driver's connections come from and go back to. */
 export interface ConnectionSource<C extends DatabaseConnection> {
@@ -47,16 +55,16 @@ export class SourceDriver<C extends DatabaseConnection> implements Driver {
     await c.executeQuery(ROLLBACK)
   }
 
-  async savepoint(c: DatabaseConnection, name: string): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw(`SAVEPOINT ${quoteSavepoint(name)}`))
+  async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await c.executeQuery(savepointCommand('savepoint', name, compile))
   }
 
-  async rollbackToSavepoint(c: DatabaseConnection, name: string): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw(`ROLLBACK TO SAVEPOINT ${quoteSavepoint(name)}`))
+  async rollbackToSavepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await c.executeQuery(savepointCommand('rollback to', name, compile))
   }
 
-  async releaseSavepoint(c: DatabaseConnection, name: string): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${quoteSavepoint(name)}`))
+  async releaseSavepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await c.executeQuery(savepointCommand('release savepoint', name, compile))
   }
 
   async releaseConnection(c: DatabaseConnection): Promise<void> {
@@ -68,7 +76,11 @@ export class SourceDriver<C extends DatabaseConnection> implements Driver {
   }
 }
 
-function quoteSavepoint(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`Savepoint names must be plain identifiers, got ${JSON.stringify(name)}.`)
-  return name
+/**
+ * `trx.savepoint(name)` and its kin, with the name quoted by the dialect's compiler as Kysely's own drivers do, so
+ * that `'order'`, `'my-sp'` or `'Sp 1'` work. `rollback to` and `release savepoint` are what both PostgreSQL and MySQL
+ * accept.
+ */
+function savepointCommand(command: string, name: string, compile: QueryCompiler['compileQuery']): CompiledQuery {
+  return compile(RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]), createQueryId())
 }

@@ -8,19 +8,21 @@
  * try { await checkout.raw.query('SELECT 1', []) } finally { engine.release(checkout) }
  */
 import { inspect } from 'node:util'
-import { Kysely, type Dialect, type KyselyProps } from 'kysely'
+import type { Dialect, Kysely, KyselyProps } from 'kysely'
 import type { Checkout, Trace } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
 import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
 import { driverFor } from '../dialects/driver-for.js'
 import { SourceDriver } from '../dialects/kysely-driver.js'
-import { ConfigError, ConnectError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
+import { ConfigError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
 import { Pool, type PoolStats } from '../pool.js'
 import { redactSecrets, redactUrl } from '../redact.js'
+import { connectError } from './connect-error.js'
 import { EngineConnection } from './connection.js'
 import { enginePlugins } from './plugins.js'
 import { RootExecutor } from './root-executor.js'
+import { RootKysely, SHARED_DESTROY_WARNING } from './root-kysely.js'
 
 /** What the layers above the engine plug into it when it is created. */
 export interface EngineHooks {
@@ -28,6 +30,8 @@ export interface EngineHooks {
   readonly beforeRootQuery?: (engine: Engine) => void
   /** Runs once when the engine is disposed (the registry forgets it). */
   readonly onDispose?: (engine: Engine) => void
+  /** What `db.kysely.destroy()` does (the db layer disposes the replicas too); default: `dispose()`. */
+  readonly destroyKysely?: (engine: Engine) => Promise<void>
 }
 
 export class Engine {
@@ -57,7 +61,8 @@ export class Engine {
           },
           release: (c) => this.release(c.checkout, c.broken),
           beginSql: (settings) => this.driver.beginSql(settings),
-          destroy: () => this.dispose(),
+          // Reached only from a Kysely derived from db.kysely (db.kysely's own destroy() is RootKysely's).
+          destroy: async () => this.warn(SHARED_DESTROY_WARNING),
         }),
       createQueryCompiler: () => this.driver.createQueryCompiler(),
       createAdapter: () => this.driver.createAdapter(),
@@ -67,7 +72,7 @@ export class Engine {
     const plugins = enginePlugins(config)
     this.#executor = new RootExecutor(this, dialect, driver, plugins)
     this.props = { config: { dialect, plugins }, dialect, driver, executor: this.#executor }
-    this.kysely = new Kysely<any>(this.props)
+    this.kysely = new RootKysely(this.props, () => this.hooks.destroyKysely?.(this) ?? this.dispose())
   }
 
   /** The dialect driver (created on first use; it needs no connection). */
@@ -125,12 +130,7 @@ export class Engine {
       return await this.driver.connect()
     } catch (err) {
       if (err instanceof ConfigError) throw err
-      const why = err instanceof Error ? err.message : String(err)
-      throw new ConnectError(
-        `Could not connect to ${this.describe()}: ${this.redact(why)}. ` +
-          'Check that the server is running and that the URL, user and password are right.',
-        err,
-      )
+      throw connectError(this.describe(), err, (text) => this.redact(text))
     }
   }
 

@@ -16,6 +16,7 @@ import { EngineConnection } from './connection.js'
 import type { Engine } from './engine.js'
 import { enginePlugins } from './plugins.js'
 import { obtainEngine } from './registry.js'
+import { SHARED_DESTROY_WARNING } from './root-kysely.js'
 
 interface Member {
   readonly engine: Engine
@@ -43,6 +44,11 @@ export class ReplicaSet {
     this.#healthCheckMs = healthCheckMs
     const { replicas: _r, shutdown: _s, replicaHealthCheckMs: _h, ...rest } = config
     this.#members = urls.map((url) => ({ engine: obtainEngine({ ...rest, url }, primary.hooks), healthy: true }))
+  }
+
+  /** The set of `primary` if it has one, without creating it. */
+  static of(primary: Engine): ReplicaSet | undefined {
+    return SETS.get(primary)
   }
 
   /** The set for `primary`, created on first use. */
@@ -125,7 +131,7 @@ export class ReplicaSet {
         if (c.broken && c.engine !== primary) set.markDown(c.engine)
       },
       beginSql: (settings) => primary.driver.beginSql(settings),
-      async destroy() {},
+      destroy: async () => primary.warn(SHARED_DESTROY_WARNING),
     })
     const dialect: Dialect = {
       createDriver: () => driver,

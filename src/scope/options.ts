@@ -7,6 +7,7 @@
 import type { TransactionSettings } from 'kysely'
 import type { Engine } from '../engine/engine.js'
 import { ConfigError } from '../errors.js'
+import { keysOf, unknownKeyProblem } from '../known-keys.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -78,7 +79,26 @@ export function beginFor(engine: Engine, opts: ScopeOptions): readonly string[] 
   return b
 }
 
-export function checkOptions(opts: ScopeOptions): void {
+const SCOPE_KEYS = keysOf<ScopeOptions>({ isolation: true, readOnly: true, timeoutMs: true, retry: true, propagation: true })
+const RETRY_KEYS = keysOf<RetryOptions>({ attempts: true, backoff: true, when: true })
+const BACKOFF_KEYS = keysOf<NonNullable<RetryOptions['backoff']>>({ baseMs: true, maxMs: true })
+/** What db.begin() takes. */
+export const BEGIN_KEYS = keysOf<Pick<ScopeOptions, 'isolation' | 'readOnly'>>({ isolation: true, readOnly: true })
+
+/**
+ * Throws a ConfigError for options that are not an object or have a key no option has (`where` names the call),
+ * then checks the values of the scope's options.
+ */
+export function checkOptions(opts: ScopeOptions, where = 'db.scope', known: readonly string[] = SCOPE_KEYS): void {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new ConfigError(`${where}'s options must be an object such as { isolation: 'serializable' }, got ${String(opts)}.`)
+  }
+  const retry = opts.retry
+  const problem =
+    unknownKeyProblem(where, opts, known) ??
+    (typeof retry === 'object' && retry !== null ? unknownKeyProblem(`${where}({ retry })`, retry, RETRY_KEYS) : undefined) ??
+    (typeof retry === 'object' && retry?.backoff ? unknownKeyProblem(`${where}({ retry: { backoff } })`, retry.backoff, BACKOFF_KEYS) : undefined)
+  if (problem) throw new ConfigError(problem)
   const t = opts.timeoutMs
   if (t !== undefined && !(typeof t === 'number' && t > 0 && Number.isFinite(t))) {
     throw new ConfigError(`timeoutMs must be a positive number of milliseconds, got ${String(t)}.`)

@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js'
 import { currentFrame, enclosingFrame, runInContext } from './context.js'
 import { withDeadline } from './deadline.js'
 import type { Frame } from './frame.js'
-import { beginFor, checkOptions, type ScopeOptions } from './options.js'
+import { BEGIN_KEYS, beginFor, checkOptions, type ScopeOptions } from './options.js'
 import { runWithRetry } from './retry.js'
 import { RootFrame } from './root-frame.js'
 import { SavepointFrame } from './savepoint-frame.js'
@@ -23,6 +23,7 @@ const noop = (): void => undefined
 export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions = {}): Promise<T> {
   let outer: Frame | undefined
   try {
+    if (typeof fn !== 'function') throw new ConfigError(`db.scope() takes a function, such as db.scope(async (tx) => …), got ${kindOf(fn)}.`)
     engine.assertUsable()
     checkOptions(opts)
     outer = enclosingFrame(engine)
@@ -54,6 +55,13 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
   return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin))
 }
 
+/** `nothing`, `null`, `a string`, `an object`: what was passed instead of a function. */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  return `${/^[aeiou]/.test(typeof v) ? 'an' : 'a'} ${typeof v}`
+}
+
 /** Frames kept of where a scope began: the public method's (left out of the warning) and two of its callers'. */
 const SCOPE_FRAMES = 3
 
@@ -68,6 +76,7 @@ function scopeOrigin(engine: Engine, from: Function, name: string): Origin | und
 /** Opens a manual transaction (not entered into the async context): see `Db.begin`. */
 export function beginManual<DB>(engine: Engine, opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {}): ManualTransaction<DB> {
   engine.assertUsable()
+  checkOptions(opts, 'db.begin', BEGIN_KEYS)
   const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''))
   return new ManualTransaction<DB>(frame.props, frame)
 }

@@ -100,7 +100,9 @@ function toQueryResult<R>(result: unknown): QueryResult<R> {
   if (Array.isArray(result)) return { rows: result as R[] }
   const h = result as ResultSetHeader
   return {
-    insertId: h.insertId !== undefined ? BigInt(h.insertId) : undefined,
+    // 0 means no AUTO_INCREMENT value was generated (no such column, or INSERT IGNORE kept nothing): Kysely's
+    // MysqlDriver reports that as undefined, and so does dbscope.
+    insertId: h.insertId ? BigInt(h.insertId) : undefined,
     numAffectedRows: h.affectedRows !== undefined ? BigInt(h.affectedRows) : undefined,
     numChangedRows: h.changedRows !== undefined ? BigInt(h.changedRows) : undefined,
     rows: [],

@@ -34,7 +34,7 @@ function open(options: MysqlSessionOptions, extra: Partial<ConnectionOptions>): 
     const onError = (err: Error) => {
       conn.removeListener('connect', onConnect)
       conn.destroy()
-      reject(classifyMysqlError(err))
+      reject(err) // the engine makes it a ConnectError (it is no query error)
     }
     const onConnect = () => {
       conn.removeListener('error', onError)

@@ -61,11 +61,8 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     // A socket error during or after a failed connect must not become an unhandled 'error' event; the listener
     // stays (PostgresConnection adds its own) because pg may still emit on a client whose connect failed.
     client.on('error', ignore)
-    try {
-      await client.connect()
-    } catch (err) {
-      throw classifyPostgresError(err)
-    }
+    // A failure to connect stays the driver's error: the engine makes it a ConnectError (it is no query error).
+    await client.connect()
     const conn = new PostgresConnection(client, statements.forConnection())
     hostUrlOf.set(conn, url)
     return conn
