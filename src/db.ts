@@ -94,9 +94,10 @@ export class Db<DB> implements AsyncDisposable {
   scope<T>(fn: (tx: ScopeTransaction<DB>) => Promise<T>, options?: ScopeOptions): Promise<T> {
     const primary = this.#live()
     // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
-    // Inside an active scope it stays on the primary, where a nested readOnly is the usual ConfigError.
+    // Inside an active scope (wherever it runs) it is not routed: it nests in that scope, where a readOnly option is
+    // the usual ConfigError. The primary stays the scope's family, so scopes nested in it find it.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
-    if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options))
+    if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options, primary))
     return runScope<DB, T>(primary, fn, options)
   }
 
@@ -113,7 +114,7 @@ export class Db<DB> implements AsyncDisposable {
     const primary = this.#live()
     // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
-    return beginManual<DB>(replica ?? primary, options)
+    return beginManual<DB>(replica ?? primary, options, primary)
   }
 
   /**

@@ -19,13 +19,21 @@ import { ManualTransaction, ScopeTransaction } from './transaction.js'
 
 const noop = (): void => undefined
 
-/** Runs `fn` in a scope of `engine`: see `Db.scope`. */
-export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions = {}): Promise<T> {
+/**
+ * Runs `fn` in a scope of `engine`: see `Db.scope`. `family` is the db's primary engine when `engine` is a replica that
+ * a readOnly scope was routed to: scopes nested in it find it through either engine.
+ */
+export function runScope<DB, T>(
+  engine: Engine,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions = {},
+  family: Engine = engine,
+): Promise<T> {
   let outer: Frame | undefined
   try {
     engine.assertUsable()
     checkOptions(opts)
-    outer = enclosingFrame(engine)
+    outer = enclosingFrame(family)
   } catch (err) {
     return Promise.reject(err)
   }
@@ -46,12 +54,13 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
         ),
       )
     }
-    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(engine, outer, fn, opts)
+    // A savepoint on the connection the enclosing transaction holds, which may be a replica's.
+    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(outer.root.engine, outer, fn, opts)
   }
   const context = currentFrame()
   const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
-  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin)
-  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin))
+  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin, family)
+  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin, family))
 }
 
 /** Frames kept of where a scope began: the public method's (left out of the warning) and two of its callers'. */
@@ -66,9 +75,13 @@ function scopeOrigin(engine: Engine, from: Function, name: string): Origin | und
 }
 
 /** Opens a manual transaction (not entered into the async context): see `Db.begin`. */
-export function beginManual<DB>(engine: Engine, opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {}): ManualTransaction<DB> {
+export function beginManual<DB>(
+  engine: Engine,
+  opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {},
+  family: Engine = engine,
+): ManualTransaction<DB> {
   engine.assertUsable()
-  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''))
+  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''), family)
   return new ManualTransaction<DB>(frame.props, frame)
 }
 
@@ -78,8 +91,9 @@ function runRoot<DB, T>(
   opts: ScopeOptions,
   context: Frame | undefined,
   origin: Origin | undefined,
+  family: Engine,
 ): Promise<T> {
-  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin), fn, opts.timeoutMs)
+  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin, family), fn, opts.timeoutMs)
 }
 
 /** Runs `fn` with `frame` as the active scope: its end commits on success and rolls back on a throw or the deadline. */
