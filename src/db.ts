@@ -140,7 +140,8 @@ export class Db<DB> implements AsyncDisposable {
 
   /**
    * Closes the pool and removes the engine from the registry: waiting queries fail at once, busy connections get
-   * `graceMs` (default 5 000) to come back before they are dropped.
+   * `graceMs` (default 5 000) to come back. Statements still running after that are cancelled on the server, and
+   * their work rejects with a non-retryable EngineDisposedError.
    *
    * @example
    * process.once('SIGTERM', () => db.dispose(10_000))
