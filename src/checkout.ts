@@ -33,6 +33,8 @@ export interface Checkout {
   /** The last statement sent on it, for the leak warning. */
   lastSql: string | undefined
   leakReported: boolean
+  /** dispose() cut it after its grace: its statement was cancelled, and nothing more may run on it. */
+  cut: boolean
 }
 
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */

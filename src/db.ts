@@ -115,9 +115,10 @@ export class Db<DB> implements AsyncDisposable {
       return Promise.reject(err) // a disposed or foreign db rejects, as every other failure of a scope does
     }
     // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
-    // Inside an active scope it stays on the primary, where a nested readOnly is the usual ConfigError.
+    // Inside an active scope (wherever it runs) it is not routed: it nests in that scope, where a readOnly option is
+    // the usual ConfigError. The primary stays the scope's family, so scopes nested in it find it.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
-    if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options))
+    if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options, primary))
     return runScope<DB, T>(primary, fn, options)
   }
 
@@ -134,7 +135,7 @@ export class Db<DB> implements AsyncDisposable {
     const primary = this.#live()
     // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
-    return beginManual<DB>(replica ?? primary, options)
+    return beginManual<DB>(replica ?? primary, options, primary)
   }
 
   /**
@@ -160,7 +161,8 @@ export class Db<DB> implements AsyncDisposable {
 
   /**
    * Closes the pool and removes the engine from the registry: waiting queries fail at once, busy connections get
-   * `graceMs` (default 5 000) to come back before they are dropped.
+   * `graceMs` (default 5 000) to come back. Statements still running after that are cancelled on the server, and
+   * their work rejects with a non-retryable EngineDisposedError.
    *
    * @example
    * process.once('SIGTERM', () => db.dispose(10_000))

@@ -56,10 +56,14 @@ export class PoolTimeoutError extends DbscopeError {
   }
 }
 
-/** The engine was disposed, or is used from a process/thread/generation that does not own it. */
+/**
+ * The engine was disposed: before the work started, while it waited for a connection, or while it ran (then
+ * `dispose(graceMs)` cancelled it on the server after the grace; the driver's error is the `cause`). Not retryable:
+ * the process is shutting down.
+ */
 export class EngineDisposedError extends DbscopeError {
-  constructor(message: string) {
-    super('ENGINE_DISPOSED', message)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ENGINE_DISPOSED', message, options)
   }
 }
 

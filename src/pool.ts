@@ -58,6 +58,8 @@ interface Waiter {
 }
 
 const PING_SQL = 'SELECT 1'
+/** How long a cut connection may take to come back once its statement was cancelled, before it is dropped. */
+const CUT_SETTLE_MS = 1_000
 
 /** One physical connection, as the pool keeps it. Each checkout of it is a new Checkout handle. */
 interface Slot {
@@ -200,8 +202,12 @@ export class Pool {
     }
   }
 
-  /** Closes idle connections now; waits up to `graceMs` for busy ones to come back, then drops them. */
-  async close(graceMs = 5_000): Promise<void> {
+  /**
+   * Closes idle connections now and waits up to `graceMs` for busy ones to come back. Those still out are then cut:
+   * marked (nothing more may run on them), their statements cancelled on the server by `cancel`, and given a moment
+   * to come back with the failure; whatever is still out after that is dropped.
+   */
+  async close(graceMs = 5_000, cancel?: (raw: RawConnection) => Promise<void>): Promise<void> {
     if (this.#closed && this.#total() === 0) return
     this.#closed = true
     if (this.#reaper) clearInterval(this.#reaper)
@@ -211,17 +217,29 @@ export class Pool {
       w.reject(new EngineDisposedError('The engine was disposed while this query waited for a connection. Dispose only at shutdown, once work has stopped, or use guard.owner \'recreate\'.'))
     }
     await Promise.all(this.#idle.splice(0).map((c) => c.raw.close()))
-    if (this.#busy.size > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, graceMs)
-        this.#drained = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-      for (const c of this.#busy.values()) c.raw.destroy()
-      this.#busy.clear()
+    await this.#drain(graceMs)
+    if (this.#busy.size > 0 && cancel) {
+      const cut = [...this.#busy.keys()]
+      for (const c of cut) c.cut = true
+      await Promise.all(cut.map((c) => cancel(c.raw).catch(() => undefined)))
+      await this.#drain(CUT_SETTLE_MS)
     }
+    for (const c of this.#busy.values()) c.raw.destroy()
+    this.#busy.clear()
+  }
+
+  /** Resolves once no connection is out, or after `ms`. */
+  #drain(ms: number): Promise<void> {
+    if (this.#busy.size === 0) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t)
+        this.#drained = undefined
+        resolve()
+      }
+      const t = setTimeout(done, ms)
+      this.#drained = done
+    })
   }
 
   #total(): number {
@@ -245,6 +263,7 @@ export class Pool {
       origin,
       lastSql: undefined,
       leakReported: false,
+      cut: false,
     }
     this.#busy.set(handle, c)
     return handle

@@ -46,9 +46,14 @@ export class EngineConnection implements DatabaseConnection {
     return refused ?? this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
   }
 
-  /** Records `q` as the last statement; a rejection when the pooler check refuses it. */
+  /**
+   * Records `q` as the last statement; a rejection when nothing may run on the connection any more (dispose() cut
+   * it) or the pooler check refuses the statement.
+   */
   #note(q: CompiledQuery): Promise<never> | undefined {
-    this.checkout.lastSql = q.sql
+    const checkout = this.checkout
+    checkout.lastSql = q.sql
+    if (checkout.cut) return Promise.reject(this.#engine.cutError())
     if (!this.#engine.config.pooler) return undefined
     try {
       assertPoolerSafe(q.sql)
@@ -70,9 +75,13 @@ export class EngineConnection implements DatabaseConnection {
     }
   }
 
-  /** Classifies a driver error and marks the connection broken when it is. */
+  /**
+   * Classifies a driver error and marks the connection broken when it is. On a connection dispose() cut, whatever the
+   * driver says (cancelled, connection lost) is an EngineDisposedError: retrying would be wrong advice at shutdown.
+   */
   fail(err: unknown): unknown {
     if (this.#engine.driver.isConnectionError(err) || this.checkout.raw.broken) this.#broken = true
-    return this.#engine.classify(err)
+    const classified = this.#engine.classify(err)
+    return this.checkout.cut ? this.#engine.cutError(classified) : classified
   }
 }

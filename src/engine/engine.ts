@@ -185,17 +185,29 @@ export class Engine {
 
   /**
    * Closes the pool and marks the engine disposed (the registry forgets it). Queries waiting for a connection fail at
-   * once; busy connections get `graceMs` to come back before they are dropped. Safe to call twice.
+   * once; busy connections get `graceMs` to come back. After that their statements are cancelled on the server
+   * (CancelRequest, KILL QUERY), their work fails with EngineDisposedError, and the connections are closed. Safe to
+   * call twice.
    */
   dispose(graceMs = 5_000): Promise<void> {
     if (this.#disposing) return this.#disposing
     this.#disposed = true
     this.hooks.onDispose?.(this)
     this.#disposing = (async () => {
-      await this.#pool?.close(graceMs)
+      await this.#pool?.close(graceMs, (raw) => this.driver.cancel(raw))
       await this.#driver?.end()
     })()
     return this.#disposing
+  }
+
+  /** The error for work on a connection that dispose() cut after its grace. */
+  cutError(cause?: unknown): EngineDisposedError {
+    return new EngineDisposedError(
+      `This db (${this.describe()}) was disposed while this work ran: after the grace given to dispose(), its statement ` +
+        'was cancelled on the server and its connection closed (a transaction that had not committed is rolled back). ' +
+        'Do not retry it in this process: it is shutting down.',
+      cause === undefined ? undefined : { cause },
+    )
   }
 
   [inspect.custom](): string {

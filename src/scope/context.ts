@@ -25,9 +25,12 @@ export function runInContext<A, T>(frame: Frame, fn: (arg: A) => T, arg: A): T {
   return als.run(frame, fn, arg)
 }
 
-/** The innermost live frame of this engine in the current async context. */
+/**
+ * The innermost live frame of this engine's scopes in the current async context: scopes that run on it, and scopes of
+ * its db that a readOnly scope routed to a replica (the engine is their `family`).
+ */
 export function activeFrame(engine: Engine): Frame | undefined {
-  for (let f = als.getStore(); f; f = f.parentInContext) if (f.root.engine === engine && !f.ended && !f.root.ended) return f
+  for (let f = als.getStore(); f; f = f.parentInContext) if (f.root.belongsTo(engine) && !f.ended && !f.root.ended) return f
   return undefined
 }
 
@@ -38,7 +41,7 @@ export function activeFrame(engine: Engine): Frame | undefined {
  */
 export function enclosingFrame(engine: Engine): Frame | undefined {
   for (let f = als.getStore(); f; f = f.parentInContext) {
-    if (f.root.engine !== engine) continue
+    if (!f.root.belongsTo(engine)) continue
     if (!f.ended && !f.root.ended) return f
     if (f.timedOut || f.root.timedOut) {
       throw new ScopeEndedError('This code runs for a scope that timed out and was rolled back; it cannot start another scope.')

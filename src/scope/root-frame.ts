@@ -23,7 +23,10 @@ const noop = (): void => undefined
 
 /** The outermost scope: owns the connection, BEGIN, COMMIT/ROLLBACK and the release. */
 export class RootFrame extends Frame {
+  /** The engine whose connection the scope holds (a replica, for a routed readOnly scope). */
   readonly engine: Engine
+  /** The engine of the db that started the scope (its primary): nested scopes of that db join this one. */
+  readonly family: Engine
   readonly #begin: readonly string[]
   #conn: ScopeConnection | undefined
   #acquiring: Promise<ScopeConnection> | undefined
@@ -38,15 +41,21 @@ export class RootFrame extends Frame {
    */
   readonly #origin: Origin | false
 
-  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined) {
+  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined, family = engine) {
     super(engine, undefined, parentInContext)
     this.engine = engine
+    this.family = family
     this.#begin = begin
     this.#origin = origin ?? false
     this.settled = (value) => {
       this.#inFlight--
       return value
     }
+  }
+
+  /** Whether a scope of `engine` (or of the db whose primary it is) finds this one as its enclosing scope. */
+  belongsTo(engine: Engine): boolean {
+    return this.engine === engine || this.family === engine
   }
 
   /** The name of the next savepoint in this transaction. */

@@ -19,14 +19,22 @@ import { ManualTransaction, ScopeTransaction } from './transaction.js'
 
 const noop = (): void => undefined
 
-/** Runs `fn` in a scope of `engine`: see `Db.scope`. */
-export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions = {}): Promise<T> {
+/**
+ * Runs `fn` in a scope of `engine`: see `Db.scope`. `family` is the db's primary engine when `engine` is a replica that
+ * a readOnly scope was routed to: scopes nested in it find it through either engine.
+ */
+export function runScope<DB, T>(
+  engine: Engine,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions = {},
+  family: Engine = engine,
+): Promise<T> {
   let outer: Frame | undefined
   try {
     if (typeof fn !== 'function') throw new ConfigError(`db.scope() takes a function, such as db.scope(async (tx) => …), got ${kindOf(fn)}.`)
     engine.assertUsable()
     checkOptions(opts)
-    outer = enclosingFrame(engine)
+    outer = enclosingFrame(family)
   } catch (err) {
     return Promise.reject(err)
   }
@@ -47,12 +55,13 @@ export function runScope<DB, T>(engine: Engine, fn: (tx: ScopeTransaction<DB>) =
         ),
       )
     }
-    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(engine, outer, fn, opts)
+    // A savepoint on the connection the enclosing transaction holds, which may be a replica's.
+    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(outer.root.engine, outer, fn, opts)
   }
   const context = currentFrame()
   const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
-  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin)
-  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin))
+  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin, family)
+  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin, family))
 }
 
 /** `nothing`, `null`, `a string`, `an object`: what was passed instead of a function. */
@@ -74,10 +83,14 @@ function scopeOrigin(engine: Engine, from: Function, name: string): Origin | und
 }
 
 /** Opens a manual transaction (not entered into the async context): see `Db.begin`. */
-export function beginManual<DB>(engine: Engine, opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {}): ManualTransaction<DB> {
+export function beginManual<DB>(
+  engine: Engine,
+  opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {},
+  family: Engine = engine,
+): ManualTransaction<DB> {
   engine.assertUsable()
   checkOptions(opts, 'db.begin', BEGIN_KEYS)
-  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''))
+  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''), family)
   return new ManualTransaction<DB>(frame.props, frame)
 }
 
@@ -87,8 +100,9 @@ function runRoot<DB, T>(
   opts: ScopeOptions,
   context: Frame | undefined,
   origin: Origin | undefined,
+  family: Engine,
 ): Promise<T> {
-  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin), fn, opts.timeoutMs)
+  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin, family), fn, opts.timeoutMs)
 }
 
 /** Runs `fn` with `frame` as the active scope: its end commits on success and rolls back on a throw or the deadline. */

@@ -108,23 +108,28 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
     },
     beginSql: (settings: TransactionSettings) => beginStatements('mysql', settings),
     async readBudget(conn, appName): Promise<ServerBudget> {
-      const r = await conn.query<{ max: number | string; used: number | string; ps: number | string }>(
+      // This application's connections (this one included) are not "others": every worker of it gets the same share.
+      // With performance_schema on they carry our program_name; without it (MariaDB's default) they are the ones of
+      // the same user, on the same database, from the same client host as this one — sibling workers, not strangers.
+      const r = await conn.query<{ max: number | string; used: number | string; ps: number | string; same: number | string }>(
         `SELECT @@max_connections AS max, @@performance_schema AS ps,
-                (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND NOT IN ('Daemon', 'Binlog Dump')) AS used`,
+                (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND NOT IN ('Daemon', 'Binlog Dump')) AS used,
+                (SELECT COUNT(*) FROM information_schema.PROCESSLIST p JOIN information_schema.PROCESSLIST me ON me.ID = CONNECTION_ID()
+                  WHERE p.USER = me.USER AND p.DB <=> me.DB
+                    AND REGEXP_REPLACE(p.HOST, ':[0-9]+$', '') = REGEXP_REPLACE(me.HOST, ':[0-9]+$', '')) AS same`,
         [],
       )
       const row = r.rows[0]!
-      let ours = 1 // this connection, counted in `used`
+      let ours = Number(row.same)
       if (Number(row.ps) === 1) {
-        // With performance_schema on, the connections tagged with our program_name are ours (other workers' too).
         const a = await conn.query<{ n: number | string }>(
           `SELECT COUNT(*) AS n FROM performance_schema.session_connect_attrs WHERE ATTR_NAME = 'program_name' AND ATTR_VALUE = ?`,
           [appName],
         )
-        ours = Math.max(1, Number(a.rows[0]?.n ?? 1))
+        ours = Number(a.rows[0]?.n ?? 1)
       }
       // MySQL and MariaDB allow one connection beyond max_connections, for a SUPER user: nothing is reserved out of it.
-      return { maxConnections: Number(row.max), reserved: 0, usedByOthers: Math.max(0, Number(row.used) - ours) }
+      return { maxConnections: Number(row.max), reserved: 0, usedByOthers: Math.max(0, Number(row.used) - Math.max(1, ours)) }
     },
     classify: classifyMysqlError,
     isConnectionError: isMysqlConnectionError,

@@ -98,11 +98,12 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     },
     beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
     async readBudget(conn, appName): Promise<ServerBudget> {
+      // This application's connections (its name, user and database: every worker of it) are not "others".
       const r = await conn.query<{ max: string; reserved: string; others: string }>(
         `SELECT current_setting('max_connections') AS max,
                 current_setting('superuser_reserved_connections') AS reserved,
                 (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
-                   AND coalesce(application_name, '') <> $1) AS others`,
+                   AND NOT (coalesce(application_name, '') = $1 AND usename = current_user AND datname = current_database())) AS others`,
         [appName],
       )
       const row = r.rows[0]!
