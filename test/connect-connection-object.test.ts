@@ -7,7 +7,7 @@ import { inspect } from 'node:util'
 import { afterEach, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { ConfigError, defineDb, disposeAll } from '../src/index.js'
-import { registry } from '../src/engine.js'
+import { registry } from '../src/engine/registry.js'
 import { expectAbsent } from './support/leaks.js'
 import { describeTls, SPECIAL_PASSWORD } from './support/tls-servers.js'
 

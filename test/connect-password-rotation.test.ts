@@ -15,12 +15,17 @@ describeTls('password as a function', (t) => {
     await t.server.setPassword(SPECIAL_PASSWORD)
   })
   const idSql = () => sql.raw<{ id: number | string }>(t.kind === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id')
-  /** Opens `n` transactions at once, each with a query, and returns their server session ids. */
+  /**
+   * Opens `n` transactions at once, each with a query, and returns their server session ids; every transaction is
+   * finished (and its connection back in the pool) even when one of them could not connect.
+   */
   const holdAtOnce = async (db: Db<any>, n: number): Promise<number[]> => {
     const txs = await Promise.all(Array.from({ length: n }, () => db.begin()))
-    const ids = await Promise.all(txs.map(async (tx) => Number((await idSql().execute(tx)).rows[0]!.id)))
-    await Promise.all(txs.map((tx) => tx.commit()))
-    return ids.sort()
+    const ids = await Promise.allSettled(txs.map(async (tx) => Number((await idSql().execute(tx)).rows[0]!.id)))
+    await Promise.allSettled(txs.map((tx) => tx.commit()))
+    const failed = ids.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+    return ids.map((r) => (r as PromiseFulfilledResult<number>).value).sort()
   }
 
   it('rotation: pooled connections keep working, new ones use the new password', async () => {

@@ -7,7 +7,7 @@ import { inspect } from 'node:util'
 import { afterEach, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { defineDb, disposeAll } from '../src/index.js'
-import { registry } from '../src/engine.js'
+import { registry } from '../src/engine/registry.js'
 import { errorSurfaces, expectAbsent, failure } from './support/leaks.js'
 import { keyMaterial } from './support/tls-pki.js'
 import { describeTls, SPECIAL_PASSWORD } from './support/tls-servers.js'
@@ -20,9 +20,14 @@ describeTls('secrets over TLS', (t) => {
   const needles = () => [...PASSWORD_NEEDLES, ...keyMaterial(t.pki.clientKey)]
   const object = (password: string | (() => Promise<string>)) => ({ dialect: t.kind, host: 'localhost', port: t.server.port, user: t.server.user, password, database: t.server.database })
 
-  /** Defines a db, runs one statement, disposes it: the statement's error (or undefined). */
+  /** Defines a db, runs one statement, disposes it: the error of either step (or undefined). */
   const connectFailure = async (config: Parameters<typeof defineDb>[0]) => {
-    const db = defineDb(config)
+    let db: ReturnType<typeof defineDb>
+    try {
+      db = defineDb(config)
+    } catch (err) {
+      return err
+    }
     try {
       return await failure(() => sql`SELECT 1`.execute(db.kysely))
     } finally {
