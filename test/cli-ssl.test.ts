@@ -1,7 +1,7 @@
 /**
  * dbgen against a server that requires TLS: `--ssl-ca <file>`, or `"ssl"` in dbgen.config.json (file paths relative
  * to the working directory), so that CI can run `dbgen --check` against a managed database; the URL forms keep
- * working; a missing or wrong CA, or a host-name mismatch, exits 2 with the reason and never the password.
+ * working; a wrong or missing CA, or a host-name mismatch, exits 2 with the reason and never the password.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -63,7 +63,7 @@ describeTls('dbgen over TLS', (t) => {
     expect(r.code).toBe(0)
   })
 
-  it('no CA, the wrong CA, or a host-name mismatch: exit 2 with the reason, never the password', async () => {
+  it('the wrong CA, a host-name mismatch, no TLS, or a CA file that is missing: exit 2 with the reason, never the password', async () => {
     const wrong = await dbgen(cwd, ['--url', t.server.url(), '--ssl-ca', t.pki.wrongCaPath, '--print'])
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toMatch(/certificate chain/)
