@@ -248,7 +248,10 @@ export interface ResolvedConfig {
   readonly replicaHealthCheckMs: number
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
-  /** The password (of the URL or a connection object's string), for redaction and comparison. */
+  /**
+   * The password first (the URL's, decoded, or a connection object's string), then other spellings of it: for
+   * redaction and comparison.
+   */
   readonly secrets: readonly string[]
   /** PostgreSQL arrays of enums/domains/extension types to parse, from the metadata. */
   readonly arrayLookups: readonly PgArrayLookup[]
