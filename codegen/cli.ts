@@ -13,7 +13,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
-import { resolveConfig, type DbgenConfig } from './config.js'
+import { loadSsl, resolveConfig, type DbgenConfig } from './config.js'
 import { urlDialect } from './connect.js'
 import { unifiedDiff } from './diff.js'
 import { DbgenError } from './errors.js'
@@ -41,6 +41,9 @@ interface Flags {
   check?: boolean
   fromSql?: string[]
   config?: string
+  sslCa?: string
+  sslCert?: string
+  sslKey?: string
 }
 
 const FILES = ['db.ts', 'metadata.ts'] as const
@@ -79,6 +82,9 @@ export function buildProgram(run: (flags: Flags) => Promise<number>, setExit: (c
     .option('--check', 'exit 1 with a diff when the output directory is stale; write nothing')
     .option('--from-sql <paths...>', 'apply these SQL files (directories: their *.sql, sorted) to an in-process PGlite and reflect that')
     .option('--config <file>', 'config file (default: dbgen.config.json, .mjs or .js)')
+    .option('--ssl-ca <file>', 'TLS: the CA that signed the server\'s certificate (verified with the host name); or "ssl" in the config')
+    .option('--ssl-cert <file>', 'TLS: a client certificate, with --ssl-key')
+    .option('--ssl-key <file>', 'TLS: the client certificate\'s key')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .action(async (flags: Flags) => setExit(await run(flags)))
@@ -90,6 +96,7 @@ export function buildProgram(run: (flags: Flags) => Promise<number>, setExit: (c
       '  $ dbgen                                        DATABASE_URL (or .env) → generated/',
       '  $ dbgen --url postgres://app@localhost/app --schema public auth --camel-case',
       '  $ dbgen --url mysql://root@localhost:3306/shop --out src/generated',
+      '  $ dbgen --url postgres://app@db.example.com/app --ssl-ca certs/ca.pem --check   TLS, verified',
       '  $ dbgen --check                                CI: exit 1 and a diff when generated/ is stale',
       '  $ dbgen --from-sql migrations/ --check         the same check with no database server',
       '  $ dbgen --print | less',
@@ -140,6 +147,7 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
       camelCase: flags.camelCase,
       partitions: flags.partitions,
       fromSql: flags.fromSql,
+      ssl: flags.sslCa || flags.sslCert || flags.sslKey ? { ca: flags.sslCa, cert: flags.sslCert, key: flags.sslKey } : undefined,
     }
     const config = await resolveConfig(io.cwd, io.env, fromFlags, flags.config)
     // Progress for a person at a terminal (a big schema or --from-sql takes seconds); logs and pipes stay clean.
@@ -152,7 +160,8 @@ async function run(flags: Flags, io: CliIo): Promise<number> {
     }
     const started = performance.now()
     // --from-sql paths (from a flag or dbgen.config.json) are relative to the working directory.
-    const result = await generate({ ...config, fromSql: config.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))), typeOptions: config.types })
+    const ssl = await loadSsl(config.ssl, io.cwd) // files relative to the working directory, like --from-sql
+    const result = await generate({ ...config, ssl, fromSql: config.fromSql?.map((p) => (isAbsolute(p) ? p : join(io.cwd, p))), typeOptions: config.types })
     if (progress) io.stderr.write('\x1b[2K')
     for (const w of result.warnings) io.stderr.write(`dbgen: warning: ${w}\n`)
     const outDir = config.out ?? 'generated'

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { keysOf, unknownKeyProblem } from '../src/known-keys.js'
+import type { SslOptions } from '../src/tls/options.js'
 import type { TypeOptions } from '../src/types/type-options.js'
 import type { EmitOptions } from './emit/types.js'
 import { DbgenError } from './errors.js'
@@ -30,6 +31,57 @@ export interface DbgenConfig {
   readonly fromSql?: readonly string[]
   readonly types?: TypeOptions
   readonly overrides?: EmitOptions['overrides']
+  /** TLS for the connection (see DbgenSsl); merged key by key across layers. */
+  readonly ssl?: DbgenSsl
+}
+
+/**
+ * dbgen's TLS settings: the runtime's `ssl` option, with `ca`, `cert` and `key` given as files (relative to the
+ * working directory) or as PEM text.
+ *
+ * @example
+ * // dbgen.config.json
+ * { "ssl": { "ca": "certs/rds-global-bundle.pem" } }
+ */
+export interface DbgenSsl {
+  readonly ca?: string
+  readonly cert?: string
+  readonly key?: string
+  readonly rejectUnauthorized?: boolean
+  readonly servername?: string
+}
+
+const SSL_KEYS = keysOf<DbgenSsl>({ ca: true, cert: true, key: true, rejectUnauthorized: true, servername: true })
+
+/**
+ * The `ssl` option for the connection: `ca`, `cert` and `key` read from their files (relative to `cwd`), or taken as
+ * they are when they hold PEM text. A file that cannot be read is a DBGEN_CONFIG error naming it.
+ */
+export async function loadSsl(ssl: DbgenSsl | undefined, cwd: string): Promise<SslOptions | undefined> {
+  if (!ssl) return undefined
+  const read = async (k: 'ca' | 'cert' | 'key'): Promise<string | Buffer | undefined> => {
+    const v = ssl[k]
+    if (v === undefined || v.includes('-----BEGIN')) return v
+    const path = isAbsolute(v) ? v : join(cwd, v)
+    return readFile(path).catch((err: Error) => {
+      throw new DbgenError('DBGEN_CONFIG', `Cannot read the ssl.${k} file ${path} (--ssl-${k}): ${err.message}.`)
+    })
+  }
+  const [ca, cert, key] = await Promise.all([read('ca'), read('cert'), read('key')])
+  const out = { ca, cert, key, rejectUnauthorized: ssl.rejectUnauthorized, servername: ssl.servername }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as SslOptions
+}
+
+function validateSsl(v: unknown, where: string): DbgenSsl {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DbgenError('DBGEN_CONFIG', `${where}: "ssl" must be an object such as { "ca": "certs/ca.pem" }.`)
+  const unknown = unknownKeyProblem(`${where}: "ssl"`, v, SSL_KEYS, 'key')
+  if (unknown) throw new DbgenError('DBGEN_CONFIG', unknown)
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'rejectUnauthorized' ? typeof x !== 'boolean' : typeof x !== 'string') {
+      throw new DbgenError('DBGEN_CONFIG', `${where}: "ssl.${k}" must be ${k === 'rejectUnauthorized' ? 'true or false' : 'a string (a file, or PEM text)'}.`)
+    }
+  }
+  return v as DbgenSsl
 }
 
 const CONFIG_FILES = ['dbgen.config.json', 'dbgen.config.mjs', 'dbgen.config.js']
@@ -45,6 +97,7 @@ const KEYS = keysOf<DbgenConfig>({
   fromSql: true,
   types: true,
   overrides: true,
+  ssl: true,
 })
 
 /** Parses `.env` text: `KEY=value`, optional `export `, quotes, `#` comments. No interpolation. */
@@ -91,7 +144,7 @@ export function validateConfig(value: unknown, where: string): DbgenConfig {
     }
     if (['camelCase', 'partitions'].includes(k) && typeof v !== 'boolean') throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be true or false.`)
     if (['url', 'out', 'defaultSchema'].includes(k) && typeof v !== 'string') throw new DbgenError('DBGEN_CONFIG', `${where}: "${k}" must be a string.`)
-    out[k] = v
+    out[k] = k === 'ssl' ? validateSsl(v, where) : v
   }
   return out as DbgenConfig
 }
@@ -122,8 +175,8 @@ export async function envConfig(cwd: string, env: Readonly<Record<string, string
 }
 
 /**
- * Merges layers, later ones winning key by key (`undefined` never overrides). `url` and `fromSql` are one choice:
- * a layer that sets either replaces both.
+ * Merges layers, later ones winning key by key (`undefined` never overrides), inside `ssl` too. `url` and `fromSql`
+ * are one choice: a layer that sets either replaces both.
  */
 export function mergeConfig(...layers: DbgenConfig[]): DbgenConfig {
   const out: Record<string, unknown> = {}
@@ -132,7 +185,10 @@ export function mergeConfig(...layers: DbgenConfig[]): DbgenConfig {
       delete out.url
       delete out.fromSql
     }
-    for (const [k, v] of Object.entries(layer)) if (v !== undefined) out[k] = v
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue
+      out[k] = k === 'ssl' ? { ...(out.ssl as DbgenSsl | undefined), ...Object.fromEntries(Object.entries(v as DbgenSsl).filter(([, x]) => x !== undefined)) } : v
+    }
   }
   return out as DbgenConfig
 }

@@ -9,7 +9,13 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
 import { isSocketError } from '../src/dialects/socket-errors.js'
+import { ConfigError } from '../src/errors.js'
+import { tlsFailure } from '../src/tls/failure.js'
+import { mysqlTls } from '../src/tls/mysql.js'
+import { nodeTlsOptions, type SslOptions } from '../src/tls/options.js'
+import { postgresTls } from '../src/tls/postgres-url.js'
 import { schemeDialect } from '../src/url.js'
 import { DbgenError, redactUrl } from './errors.js'
 import type { Dialect } from './model.js'
@@ -24,10 +30,21 @@ export interface Source {
   close(): Promise<void>
 }
 
-/** Where to reflect from: exactly one of `url` and `fromSql`. */
+/** Where to reflect from: exactly one of `url` and `fromSql`; `ssl` as defineDb takes it (PEM text or Buffers). */
 export interface SourceOptions {
   readonly url?: string
   readonly fromSql?: readonly string[]
+  readonly ssl?: SslOptions | undefined
+}
+
+/** Runs a runtime TLS helper, turning its ConfigError into dbgen's DBGEN_CONFIG. */
+async function tlsSetting<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f()
+  } catch (err) {
+    if (err instanceof ConfigError) throw new DbgenError('DBGEN_CONFIG', err.message, { cause: err })
+    throw err
+  }
 }
 
 /** The server dialect a database URL names by its scheme (`postgres:`/`postgresql:`, `mysql:`/`mariadb:`), if any. */
@@ -43,8 +60,8 @@ export async function openSource(o: SourceOptions): Promise<Source> {
     throw new DbgenError('DBGEN_NO_URL', 'No database to read. Pass --url, set DATABASE_URL (or put it in .env), or use --from-sql <files>.')
   }
   const dialect = urlDialect(o.url)
-  if (dialect === 'postgres') return openPostgres(o.url)
-  if (dialect === 'mysql') return openMysql(o.url)
+  if (dialect === 'postgres') return openPostgres(o.url, o.ssl)
+  if (dialect === 'mysql') return openMysql(o.url, o.ssl)
   throw new DbgenError('DBGEN_USAGE', `Unsupported database URL ${redactUrl(o.url)}: expected postgres://, postgresql://, mysql:// or mariadb://.`)
 }
 
@@ -64,10 +81,28 @@ async function importPg(): Promise<typeof import('pg').default> {
   }
 }
 
-async function openPostgres(url: string): Promise<Source> {
+/**
+ * PostgreSQL through pg, with the runtime's TLS semantics (sslmode & co. read and stripped, as in defineDb).
+ * `sslmode=prefer` is settled by one probe connection before the pool opens.
+ */
+async function openPostgres(url: string, ssl: SslOptions | undefined): Promise<Source> {
   const pg = await importPg()
   const label = redactUrl(url)
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 10_000 })
+  const tls = await tlsSetting(() => postgresTls(url, ssl))
+  let tlsOptions: ConnectionOptions | false = tls.settings ? await tlsSetting(() => nodeTlsOptions(tls.settings!)) : false
+  const config = (ssl: ConnectionOptions | false) => ({ connectionString: tls.url, ssl, ...(ssl && tls.sslnegotiation ? { sslnegotiation: tls.sslnegotiation } : {}) })
+  if (tls.fallbackToPlain && tlsOptions) {
+    const probe = new pg.Client(config(tlsOptions))
+    probe.on('error', () => undefined)
+    await probe.connect().then(
+      () => probe.end(),
+      (err: unknown) => {
+        if (tlsFailure(err)?.check !== 'no-tls') throw connectError(err, label)
+        tlsOptions = false
+      },
+    )
+  }
+  const pool = new pg.Pool({ ...config(tlsOptions), max: POOL_SIZE, connectionTimeoutMillis: 10_000 })
   pool.on('error', () => undefined)
   // No separate connection check: the catalog queries open the pool's connections in parallel, and the first
   // failure is reported as a connection error.
@@ -84,12 +119,14 @@ async function openPostgres(url: string): Promise<Source> {
 }
 
 /** MySQL/MariaDB through mysql2 (imported only for these URLs); `mariadb://` is read as `mysql://`. */
-async function openMysql(url: string): Promise<Source> {
+async function openMysql(url: string, ssl: SslOptions | undefined): Promise<Source> {
   const { default: mysql } = await import('mysql2')
   const label = redactUrl(url)
+  const uri = url.replace(/^mariadb:/i, 'mysql:')
+  const tls = await tlsSetting(async () => mysqlTls(uri, ssl).connectOptions())
   let pool: ReturnType<typeof mysql.createPool>
   try {
-    pool = mysql.createPool({ uri: url.replace(/^mariadb:/i, 'mysql:'), connectionLimit: MYSQL_POOL_SIZE, connectTimeout: 10_000 })
+    pool = mysql.createPool({ uri, connectionLimit: MYSQL_POOL_SIZE, connectTimeout: 10_000, ...tls })
   } catch (err) {
     throw connectError(err, label)
   }
@@ -122,7 +159,7 @@ const REFUSED_SQLSTATES = new Set(['28P01', '28000', '3D000', '53300', '57P03'])
 
 function isConnectionFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null
-  return isSocketError(err) || REFUSED_SQLSTATES.has(e?.code ?? '') || /connect|Connection terminated/i.test(e?.message ?? '')
+  return isSocketError(err) || REFUSED_SQLSTATES.has(e?.code ?? '') || /connect|Connection terminated/i.test(e?.message ?? '') || tlsFailure(err) !== undefined
 }
 
 /** Catalog queries run in parallel over this many connections (the columns query dominates; the rest fit beside it). */
@@ -132,6 +169,8 @@ const POOL_SIZE = Number(process.env.DBGEN_POOL_SIZE ?? 4)
 export function connectError(err: unknown, label: string): DbgenError {
   const e = err as { code?: string; message?: string }
   const why = String(e?.message ?? err)
+  const tls = tlsFailure(err)
+  if (tls) return new DbgenError('DBGEN_CONNECT', `Cannot connect to ${label}: ${tls.message}`, { cause: err })
   if (e?.code === '28P01' || e?.code === '28000' || e?.code === 'ER_ACCESS_DENIED_ERROR') {
     return new DbgenError('DBGEN_AUTH', `Authentication failed for ${label}: ${why}. Check the user and password in the URL.`, { cause: err })
   }

@@ -11,6 +11,11 @@ import type { DialectName } from './types/dialect-name.js'
 import { pgArrayLookups, type PgArrayLookup } from './types/pg-types.js'
 import { resolveTypeOptions, type TypeOptions } from './types/type-options.js'
 import { dialectOf, firstHostUrl, parseHostList } from './url.js'
+import { connectionUrl, type ConnectionConfig } from './connection-object.js'
+import { PasswordSource } from './password.js'
+import { sslFingerprint, validateSsl, type SslOptions } from './tls/options.js'
+import { mysqlTls } from './tls/mysql.js'
+import { postgresTls } from './tls/postgres-url.js'
 
 /**
  * Pool options, mapped onto every dialect the same way.
@@ -84,6 +89,25 @@ export interface DbConfig {
    * PostgreSQL. Defaults to `DATABASE_URL`.
    */
   readonly url?: string | undefined
+  /**
+   * Where and as whom to connect, as separate values instead of a URL (exactly one of the two): the password needs
+   * no escaping, and may be a function called for every new connection (rotating credentials). With `hosts`, a
+   * PostgreSQL failover list.
+   *
+   * @example
+   * defineDb({ connection: { dialect: 'postgres', host: 'db.internal', port: 5432, user: 'app', password: process.env.PGPASSWORD, database: 'app' } })
+   * defineDb({ connection: { dialect: 'postgres', host, user, database, password: () => signer.getAuthToken() }, ssl: { ca } })
+   */
+  readonly connection?: ConnectionConfig
+  /**
+   * TLS, verified fully by default (the chain up to `ca`, and the host name), for PostgreSQL and MySQL/MariaDB, the
+   * replicas included. It replaces TLS settings in the URL (PostgreSQL's sslmode/sslrootcert/sslcert/sslkey,
+   * mysql2's `?ssl=`). A certificate that fails a check is a ConnectError that is not retryable and names the check.
+   *
+   * @example
+   * defineDb({ url, ssl: { ca: process.env.DB_CA_PEM } })
+   */
+  readonly ssl?: SslOptions
   /** An embedded PGlite instance (or a factory) instead of a URL. */
   readonly pglite?: PGliteInstance | (() => PGliteInstance | Promise<PGliteInstance>)
   /** Pool options, or `false` for a connection per scope (SQLAlchemy's NullPool). */
@@ -119,13 +143,14 @@ export interface DbConfig {
    */
   readonly statementCache?: number
   /**
-   * Read replicas (same dialect as `url`): `db.replica` and `readOnly` scopes use them round robin; one that cannot
-   * be reached is skipped and health-checked every `replicaHealthCheckMs` (default 1 000) until it answers.
+   * Read replicas (same dialect as `url`), as URLs or connection objects, with the db's `ssl`: `db.replica` and
+   * `readOnly` scopes use them round robin; one that cannot be reached is skipped and health-checked every
+   * `replicaHealthCheckMs` (default 1 000) until it answers.
    *
    * @example
    * defineDb({ url: process.env.DATABASE_URL, replicas: [process.env.REPLICA_URL!] })
    */
-  readonly replicas?: readonly string[]
+  readonly replicas?: readonly (string | ConnectionConfig)[]
   readonly replicaHealthCheckMs?: number
   /**
    * Drain and dispose every engine on these signals (see `drainOnSignals`). `true` means SIGTERM and SIGINT.
@@ -204,8 +229,11 @@ export interface ResolvedPool extends PoolOptions {
 
 export interface ResolvedConfig {
   readonly dialect: DialectName
-  /** The URL as given (holds the password; never printed). */
+  /** The URL as given (holds the password; never printed), or the password-free URL of a connection object. */
   readonly url: string | undefined
+  /** A connection object's password (string or function), asked at each connect. */
+  readonly password: PasswordSource | undefined
+  readonly ssl: SslOptions | undefined
   readonly pglite: DbConfig['pglite']
   readonly pool: ResolvedPool
   readonly types: Required<TypeOptions>
@@ -215,12 +243,15 @@ export interface ResolvedConfig {
   readonly pooler: 'pgbouncer' | undefined
   /** Named prepared statements kept per PostgreSQL connection; 0 for none. */
   readonly statementCache: number
-  /** Replica URLs (with their passwords; never printed). */
-  readonly replicas: readonly string[]
+  /** Replica URLs (with their passwords; never printed) and connection objects. */
+  readonly replicas: readonly (string | ConnectionConfig)[]
   readonly replicaHealthCheckMs: number
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
-  /** The password, for redaction. */
+  /**
+   * The password first (the URL's, decoded, or a connection object's string), then other spellings of it: for
+   * redaction and comparison.
+   */
   readonly secrets: readonly string[]
   /** PostgreSQL arrays of enums/domains/extension types to parse, from the metadata. */
   readonly arrayLookups: readonly PgArrayLookup[]
@@ -245,11 +276,19 @@ function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): rea
 /** Fills in defaults and validates; throws ConfigError on anything it cannot use. */
 export function resolveConfig(config: DbConfig): ResolvedConfig {
   checkKeys(config)
-  const url = config.url ?? (config.pglite ? undefined : process.env.DATABASE_URL)
+  if (config.url !== undefined && config.connection !== undefined) {
+    throw new ConfigError('Give defineDb either a url or a connection object, not both (the connection object replaces the url).')
+  }
+  const url = config.connection !== undefined ? connectionUrl(config.connection) : (config.url ?? (config.pglite ? undefined : process.env.DATABASE_URL))
   if (!url && !config.pglite) {
-    throw new ConfigError('defineDb needs a url (or DATABASE_URL in the environment), or a pglite instance.')
+    throw new ConfigError('defineDb needs a url (or DATABASE_URL in the environment), a connection object, or a pglite instance.')
   }
   const dialect: DialectName = config.pglite ? 'pglite' : dialectOf(url!)
+  const ssl = config.ssl === undefined ? undefined : validateSsl(config.ssl)
+  if (ssl && dialect === 'pglite') throw new ConfigError('ssl does not apply to an embedded PGlite; remove it.')
+  // Parsed here so that an unknown sslmode or unusable TLS material fails at defineDb, not on first use.
+  if (url && dialect === 'postgres') postgresTls(url, ssl)
+  if (url && dialect === 'mysql') mysqlTls(url, ssl)
   // Parsed here so that a bad host list or target_session_attrs fails at defineDb, not on first use.
   if (url && dialect !== 'pglite' && parseHostList(url).hosts.length > 1 && dialect !== 'postgres') {
     throw new ConfigError(`A multi-host URL (failover) is supported for PostgreSQL only, not ${dialect}: ${redactUrl(url)}.`)
@@ -291,11 +330,12 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     throw new ConfigError(`statementCache must be an integer ≥ 0, got ${String(config.statementCache)}.`)
   }
   const replicas = config.replicas ?? []
-  for (const r of replicas) {
-    if (dialect === 'pglite' || dialectOf(r) !== dialect) {
-      throw new ConfigError(`Replica ${redactUrl(r)} must use the same dialect as the primary (${dialect}, not PGlite).`)
+  replicas.forEach((r, i) => {
+    const rurl = typeof r === 'string' ? r : connectionUrl(r, `replicas[${i}]`)
+    if (dialect === 'pglite' || dialectOf(rurl) !== dialect) {
+      throw new ConfigError(`Replica ${redactUrl(rurl)} must use the same dialect as the primary (${dialect}, not PGlite).`)
     }
-  }
+  })
   const g = config.guard ?? {}
   const envWorkers = process.env.DBSCOPE_WORKERS ? Number(process.env.DBSCOPE_WORKERS) : undefined
   const guard: Required<GuardConfig> = {
@@ -305,8 +345,9 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     reserve: g.reserve ?? 3,
     foreignQuery: g.foreignQuery ?? 'warn',
   }
-  let secrets: string[] = []
-  if (url) {
+  const password = config.connection?.password === undefined ? undefined : new PasswordSource(config.connection.password)
+  let secrets: string[] = typeof config.connection?.password === 'string' && config.connection.password !== '' ? [config.connection.password] : []
+  if (url && !config.connection) {
     try {
       const u = new URL(firstHostUrl(url))
       if (u.password) secrets = [decodeURIComponent(u.password), u.password]
@@ -318,6 +359,8 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
   return {
     dialect,
     url,
+    password,
+    ssl,
     pglite: config.pglite,
     pool,
     types,
@@ -349,5 +392,16 @@ export function engineKey(c: ResolvedConfig, pgliteId: (p: NonNullable<DbConfig[
 
 /** The options that must agree when two defineDb calls share an engine. */
 export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
-  return { pool: c.pool, types: c.types, camelCase: c.camelCase, applicationName: c.applicationName, guard: c.guard, pooler: c.pooler ?? null, statementCache: c.statementCache, replicas: c.replicas.map(redactUrl) }
+  return {
+    pool: c.pool,
+    types: c.types,
+    camelCase: c.camelCase,
+    applicationName: c.applicationName,
+    guard: c.guard,
+    pooler: c.pooler ?? null,
+    statementCache: c.statementCache,
+    replicas: c.replicas.map((r, i) => redactUrl(typeof r === 'string' ? r : connectionUrl(r, `replicas[${i}]`))),
+    ssl: sslFingerprint(c.ssl),
+    passwordFunction: c.password?.dynamic ?? false,
+  }
 }

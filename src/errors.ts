@@ -42,10 +42,14 @@ export class ConfigError extends DbscopeError {
   }
 }
 
-/** A connection could not be opened (server down, refused, bad credentials); the message names the server, never the password. */
+/**
+ * A connection could not be opened (server down, refused, bad credentials, a password function that failed); the
+ * message names the server, never the password. Retryable, except when a TLS check failed (the chain, the
+ * certificate's dates, the host name), which retrying cannot fix; the message then names the check.
+ */
 export class ConnectError extends DbscopeError {
-  constructor(message: string, cause: unknown) {
-    super('CONNECT_FAILED', message, { cause, retryable: true })
+  constructor(message: string, cause: unknown, options?: { retryable?: boolean }) {
+    super('CONNECT_FAILED', message, { cause, retryable: options?.retryable ?? true })
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import type { DialectAdapter, DatabaseIntrospector, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import type { DbscopeError } from '../errors.js'
+import type { PasswordSource } from '../password.js'
+import type { SslOptions } from '../tls/options.js'
 import type { DialectName } from '../types/dialect-name.js'
 import type { TypeOptions } from '../types/type-options.js'
 
@@ -11,7 +13,12 @@ export type { DialectName }
 
 /** What every server dialect needs to open a session: where, how to tag it, and the session settings. */
 export interface SessionOptions {
+  /** The URL (with its password, unless `password` gives it). */
   readonly url: string
+  /** A connection object's password, asked for every new connection. */
+  readonly password: PasswordSource | undefined
+  /** The `ssl` option, which replaces the URL's TLS settings. */
+  readonly ssl: SslOptions | undefined
   readonly applicationName: string
   readonly statementTimeoutMs: number | undefined
   readonly idleInTransactionTimeoutMs: number | undefined

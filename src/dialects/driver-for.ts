@@ -7,10 +7,21 @@ import { createPGliteDriver } from './pglite/driver.js'
 import type { PGliteInstance } from './pglite/session.js'
 import { createPostgresDriver } from './postgres/driver.js'
 
-/** The driver for `c.dialect`; PGlite's module (and its WASM) loads only when a PGlite URL or instance is used. */
+/**
+ * The driver for `c.dialect`; PGlite's module (and its WASM) loads only when a PGlite URL or instance is used. Called
+ * once per engine, so the warning about unverified TLS comes once per db.
+ */
 export function driverFor(c: ResolvedConfig, warn: (message: string) => void): DialectDriver {
+  if (c.ssl?.rejectUnauthorized === false) {
+    warn(
+      'ssl.rejectUnauthorized is false: connections are encrypted, but the server\'s certificate is not verified, so ' +
+        'whoever can intercept them can pose as the server. Give the server\'s CA as ssl.ca instead.',
+    )
+  }
   const session = {
     url: c.url ?? '',
+    password: c.password,
+    ssl: c.ssl,
     applicationName: c.applicationName,
     statementTimeoutMs: c.pool.statementTimeoutMs,
     idleInTransactionTimeoutMs: c.pool.idleInTransactionTimeoutMs,

@@ -8,6 +8,8 @@
  * // Could not connect to postgres://app@127.0.0.1:5432/app: connect ECONNREFUSED 127.0.0.1:5432. Nothing accepted …
  */
 import { ConnectError } from '../errors.js'
+import { PasswordFunctionError } from '../password.js'
+import { tlsFailure } from '../tls/failure.js'
 
 const ADVICE = {
   refused: 'Nothing accepted the connection: check that the server is running and listens on that host and port.',
@@ -32,8 +34,19 @@ function adviceFor(err: unknown): string {
   return ADVICE.other
 }
 
-/** `Could not connect to <server>: <what the driver said>. <advice>`, with the driver's error as `cause`. */
+/**
+ * `Could not connect to <server>: <what the driver said>. <advice>`, with the driver's error as `cause`. A failed TLS
+ * check says which one and is not retryable; a failed password function has its own error as the `cause`.
+ */
 export function connectError(server: string, err: unknown, redact: (text: string) => string): ConnectError {
+  if (err instanceof PasswordFunctionError) {
+    return new ConnectError(
+      `Could not connect to ${server}: ${redact(err.message)}. The connection object's password function must return the password (a string).`,
+      err.cause ?? err,
+    )
+  }
+  const tls = tlsFailure(err)
+  if (tls) return new ConnectError(`Could not connect to ${server}: ${redact(tls.message)}`, err, { retryable: false })
   const said = err instanceof Error ? err.message : String(err)
   const why = redact(said).trim().replace(/\.+$/, '') || 'the connection failed'
   return new ConnectError(`Could not connect to ${server}: ${why}. ${adviceFor(err)}`, err)

@@ -124,7 +124,10 @@ export class Engine {
     return this.#pool?.acquireIdle(trace)
   }
 
-  /** Opens one connection; any failure becomes a ConnectError whose message names the server, never the password. */
+  /**
+   * Opens one connection; any failure becomes a ConnectError whose message names the server, never the password:
+   * not retryable when a TLS check failed, with the password function's own error as the cause when that failed.
+   */
   async #connect(): Promise<RawConnection> {
     try {
       return await this.driver.connect()
@@ -166,12 +169,18 @@ export class Engine {
   /** Maps a driver error to a typed error, with secrets removed from its message. */
   classify(err: unknown): unknown {
     const e = this.driver.classify(err)
-    if (e instanceof Error && this.config.secrets.length > 0) e.message = this.redact(e.message)
+    if (e instanceof Error && this.#secrets().length > 0) e.message = this.redact(e.message)
     return e
   }
 
   redact(text: string): string {
-    return redactSecrets(text, this.config.secrets)
+    return redactSecrets(text, this.#secrets())
+  }
+
+  /** The URL's password, or the connection object's (a function's recent answers included). */
+  #secrets(): readonly string[] {
+    const fromFunction = this.config.password?.dynamic ? this.config.password.secrets : []
+    return fromFunction.length === 0 ? this.config.secrets : [...this.config.secrets, ...fromFunction]
   }
 
   warn(message: string): void {

@@ -71,9 +71,9 @@ export function recreateEngine(old: Engine): Engine {
   return create(old.key, old.config, old.hooks)
 }
 
-/** Whether two configs carry the same password (the registry key leaves it out). */
+/** Whether two configs carry the same password (the registry key leaves it out); `secrets[0]` is the password. */
 function sameSecrets(a: ResolvedConfig, b: ResolvedConfig): boolean {
-  return a.secrets.length === b.secrets.length && a.secrets.every((s, i) => s === b.secrets[i])
+  return a.secrets[0] === b.secrets[0]
 }
 
 function diffKeys(a: ResolvedConfig, b: ResolvedConfig): string {

@@ -10,6 +10,7 @@
  */
 import { CompiledQuery, Kysely, type Dialect } from 'kysely'
 import type { DbConfig } from '../config.js'
+import type { ConnectionConfig } from '../connection-object.js'
 import { SourceDriver } from '../dialects/kysely-driver.js'
 import { ConnectError, ConnectionLostError } from '../errors.js'
 import { EngineConnection } from './connection.js'
@@ -39,11 +40,15 @@ export class ReplicaSet {
   #timer: NodeJS.Timeout | undefined
   #kysely: Kysely<any> | undefined
 
-  private constructor(primary: Engine, config: DbConfig, urls: readonly string[], healthCheckMs: number) {
+  private constructor(primary: Engine, config: DbConfig, targets: readonly (string | ConnectionConfig)[], healthCheckMs: number) {
     this.#primary = primary
     this.#healthCheckMs = healthCheckMs
-    const { replicas: _r, shutdown: _s, replicaHealthCheckMs: _h, ...rest } = config
-    this.#members = urls.map((url) => ({ engine: obtainEngine({ ...rest, url }, primary.hooks), healthy: true }))
+    // Each replica gets the primary's options (ssl included), with its own URL or connection object.
+    const { replicas: _r, shutdown: _s, replicaHealthCheckMs: _h, url: _u, connection: _c, ...rest } = config
+    this.#members = targets.map((t) => ({
+      engine: obtainEngine(typeof t === 'string' ? { ...rest, url: t } : { ...rest, connection: t }, primary.hooks),
+      healthy: true,
+    }))
   }
 
   /** The set of `primary` if it has one, without creating it. */

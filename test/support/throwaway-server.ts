@@ -154,9 +154,12 @@ export async function startThrowawayPostgres(
   }
 }
 
-/** Starts a private MariaDB (root without password; grant tables skipped unless asked for), optionally with performance_schema. */
+/**
+ * Starts a private MariaDB (root without password; grant tables skipped unless asked for), optionally with
+ * performance_schema; `args` are added to mariadbd's command line (e.g. `--ssl-cert=…`).
+ */
 export async function startThrowawayMariadb(
-  options: { performanceSchema?: boolean; maxConnections?: number; grantTables?: boolean } = {},
+  options: { performanceSchema?: boolean; maxConnections?: number; grantTables?: boolean; args?: readonly string[] } = {},
 ): Promise<ThrowawayServer> {
   requireBinary(MARIADB_INSTALL, 'mariadb-install-db', 'apt-get install mariadb-server')
   requireBinary(MARIADBD, 'mariadbd', 'apt-get install mariadb-server')
@@ -198,6 +201,7 @@ export async function startThrowawayMariadb(
     `--max-connections=${options.maxConnections ?? 50}`,
     `--performance-schema=${options.performanceSchema ? 'ON' : 'OFF'}`,
     ...userArgs,
+    ...(options.args ?? []),
   ]
   const url = `mysql://root@127.0.0.1:${port}/mysql`
   let child: ChildProcess | undefined

@@ -10,6 +10,7 @@ import mysql from 'mysql2'
 import type { Connection, ConnectionOptions } from 'mysql2'
 import { MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import { ConfigError } from '../../errors.js'
+import { mysqlTls, type MysqlTls } from '../../tls/mysql.js'
 import { beginStatements } from '../begin.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
 import { MysqlConnection } from './connection.js'
@@ -20,12 +21,17 @@ export type MysqlSessionOptions = SessionOptions
 
 function ignore(): void {}
 
-function open(options: MysqlSessionOptions, extra: Partial<ConnectionOptions>): Promise<Connection> {
+/** Opens one connection: the password function (if any) is asked now; TLS from the `ssl` option or the URL. */
+async function open(options: MysqlSessionOptions, tls: MysqlTls, extra: Partial<ConnectionOptions>): Promise<Connection> {
+  const password = options.password ? { password: await options.password.get() } : {}
+  const tlsOptions = await tls.connectOptions()
   return new Promise((resolve, reject) => {
     const conn = mysql.createConnection({
       uri: options.url,
       connectTimeout: options.connectTimeoutMs,
       connectAttributes: { program_name: options.applicationName },
+      ...tlsOptions,
+      ...password,
       ...extra,
     })
     // A failed handshake can emit more than one 'error' (the failure, then the socket closing): the first rejects,
@@ -48,6 +54,7 @@ function open(options: MysqlSessionOptions, extra: Partial<ConnectionOptions>): 
 /** Creates the MySQL/MariaDB dialect driver for an engine. */
 export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
   const typeOpts = mysqlTypeOptions(options.types)
+  const tls = mysqlTls(options.url, options.ssl)
   const converters = mysqlColumnConverters(options.types)
   /** MariaDB or MySQL: read once, on the first connection that needs to know. */
   let flavour: Promise<'mariadb' | 'mysql'> | undefined
@@ -86,7 +93,7 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
     name: 'mysql',
     maxPoolSize: Number.POSITIVE_INFINITY,
     async connect() {
-      const conn = new MysqlConnection(await open(options, typeOpts), converters)
+      const conn = new MysqlConnection(await open(options, tls, typeOpts), converters)
       try {
         for (const statement of await sessionSettings(conn)) await conn.query(statement, [])
       } catch (err) {
@@ -99,7 +106,7 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
       const id = conn.serverId
       if (id === undefined) return
       try {
-        const killer = await open(options, {})
+        const killer = await open(options, tls, {})
         await new Promise<void>((resolve) => killer.query(`KILL QUERY ${Number(id)}`, () => resolve()))
         killer.destroy()
       } catch {

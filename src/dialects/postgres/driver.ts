@@ -6,9 +6,14 @@
  * const driver = createPostgresDriver({ url, applicationName: 'api', statementCache: 100, pooler: false, … })
  * const conn = await driver.connect()
  */
+import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
 import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import type { PgArrayLookup } from '../../types/pg-types.js'
+import { urlWithPassword } from '../../password.js'
+import { tlsFailure } from '../../tls/failure.js'
+import { nodeTlsOptions } from '../../tls/options.js'
+import { postgresTls } from '../../tls/postgres-url.js'
 import { parseHostList } from '../../url.js'
 import { beginStatements } from '../begin.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
@@ -40,11 +45,15 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
   const types = postgresTypeParsers(options.types)
   const statements = new StatementCaches(options.statementCache, options.warn)
   let arraysReady: Promise<void> | undefined
-  const clientConfig = (url: string): pg.ClientConfig => {
+  // dbscope reads the URL's sslmode & co. itself (libpq's meaning) and hands pg an explicit `ssl` object.
+  const tls = postgresTls(options.url, options.ssl)
+  /** A session's config, without TLS and password: also what a CancelRequest's socket is opened from. */
+  const clientConfig = (url: string): pg.ClientConfig & Record<string, unknown> => {
     const cfg: pg.ClientConfig & Record<string, unknown> = {
       connectionString: url,
       connectionTimeoutMillis: options.connectTimeoutMs,
       types: types as unknown as pg.CustomTypesConfig,
+      ssl: false,
     }
     if (!options.pooler) {
       cfg.application_name = options.applicationName
@@ -56,18 +65,34 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     return cfg
   }
   const hostUrlOf = new WeakMap<PostgresConnection, string>()
-  const openOne = async (url: string): Promise<PostgresConnection> => {
-    const client = new pg.Client(clientConfig(url))
+  const attempt = async (url: string, password: string | undefined, ssl: ConnectionOptions | undefined): Promise<pg.Client> => {
+    const cfg = clientConfig(password === undefined ? url : urlWithPassword(url, password))
+    if (ssl) {
+      cfg.ssl = ssl
+      if (tls.sslnegotiation) (cfg as Record<string, unknown>).sslnegotiation = tls.sslnegotiation
+    }
+    const client = new pg.Client(cfg)
     // A socket error during or after a failed connect must not become an unhandled 'error' event; the listener
     // stays (PostgresConnection adds its own) because pg may still emit on a client whose connect failed.
     client.on('error', ignore)
     // A failure to connect stays the driver's error: the engine makes it a ConnectError (it is no query error).
     await client.connect()
+    return client
+  }
+  /** One new physical connection: the password function (if any) is asked now, the TLS files are read now. */
+  const openOne = async (url: string): Promise<PostgresConnection> => {
+    const password = options.password ? await options.password.get() : undefined
+    const ssl = tls.settings ? await nodeTlsOptions(tls.settings) : undefined
+    const client = await attempt(url, password, ssl).catch((err: unknown) => {
+      // sslmode=prefer: a server without TLS gets a plain connection, as libpq does.
+      if (tls.fallbackToPlain && tlsFailure(err)?.check === 'no-tls') return attempt(url, password, undefined)
+      throw err
+    })
     const conn = new PostgresConnection(client, statements.forConnection())
     hostUrlOf.set(conn, url)
     return conn
   }
-  const hosts = new HostPicker(parseHostList(options.url), openOne)
+  const hosts = new HostPicker(parseHostList(tls.url), openOne)
   return {
     name: 'postgres',
     maxPoolSize: Number.POSITIVE_INFINITY,
