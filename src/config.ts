@@ -13,7 +13,7 @@ import { resolveTypeOptions, type TypeOptions } from './types/type-options.js'
 import { dialectOf, firstHostUrl, parseHostList } from './url.js'
 import { connectionUrl, type ConnectionConfig } from './connection-object.js'
 import { PasswordSource } from './password.js'
-import { sslFingerprint, validateSsl, type SslOptions } from './tls/options.js'
+import { validateSsl, type SslOptions } from './tls/options.js'
 import { mysqlTls } from './tls/mysql.js'
 import { postgresTls } from './tls/postgres-url.js'
 
@@ -376,32 +376,5 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),
-  }
-}
-
-/** The registry key: dialect, user, host, port, database and query, without the password. */
-export function engineKey(c: ResolvedConfig, pgliteId: (p: NonNullable<DbConfig['pglite']>) => string): string {
-  if (c.pglite) return `pglite:instance:${pgliteId(c.pglite)}`
-  const u = new URL(firstHostUrl(c.url!))
-  const port = u.port || (c.dialect === 'postgres' ? '5432' : c.dialect === 'mysql' ? '3306' : '')
-  const params = [...u.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&')
-  // A multi-host URL (failover) is keyed on all of its hosts, in order.
-  const hosts = c.url!.includes(',') ? parseHostList(c.url!).hosts.join(',').toLowerCase() : `${u.hostname.toLowerCase()}:${port}`
-  return `${c.dialect}://${decodeURIComponent(u.username)}@${hosts}${u.pathname}${params ? `?${params}` : ''}`
-}
-
-/** The options that must agree when two defineDb calls share an engine. */
-export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
-  return {
-    pool: c.pool,
-    types: c.types,
-    camelCase: c.camelCase,
-    applicationName: c.applicationName,
-    guard: c.guard,
-    pooler: c.pooler ?? null,
-    statementCache: c.statementCache,
-    replicas: c.replicas.map((r, i) => redactUrl(typeof r === 'string' ? r : connectionUrl(r, `replicas[${i}]`))),
-    ssl: sslFingerprint(c.ssl),
-    passwordFunction: c.password?.dynamic ?? false,
   }
 }

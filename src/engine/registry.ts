@@ -6,7 +6,8 @@
  * const engine = obtainEngine({ url }, hooks) // the same engine for the same URL and options, anywhere in the process
  */
 import type { DbConfig, ResolvedConfig } from '../config.js'
-import { comparableOptions, engineKey, resolveConfig } from '../config.js'
+import { resolveConfig } from '../config.js'
+import { comparableOptions, engineKey } from './engine-key.js'
 import { ConfigError } from '../errors.js'
 import { isOwnedHere } from '../guard.js'
 import { Engine, type EngineHooks } from './engine.js'
