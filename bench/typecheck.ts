@@ -2,15 +2,17 @@
  * What a big schema costs `tsc`: dbgen's output vs kysely-codegen 0.20's default `.d.ts`, for the synthetic schema
  * bench/codegen uses (1,000 tables × 22 columns + 50 views on PostgreSQL), each compiled with the same app of N
  * typical Kysely queries (bench/typecheck-app.ts) by the project's `tsc --extendedDiagnostics`, strict with
- * skipLibCheck. The outputs alternate within each round; the table shows medians over the rounds and dbgen's ratio
- * to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic; times and memory are not.
- * Needs `npm run build` first (it runs `dist/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
+ * skipLibCheck. The outputs alternate within each round; the table shows medians over the rounds and each dbgen
+ * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `check` is tsc's
+ * own (wall-clock) check time, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
+ * `heap` what tsc reports as memory used after a forced GC, `RSS` the peak resident set. Needs `npm run build` first
+ * (it runs `dist/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
  *
  * @example
  * npx tsx bench/typecheck.ts                          # N = 100 and 300, 2 rounds
  * npx tsx bench/typecheck.ts --rounds 3 --queries 100 # or TYPECHECK_ROUNDS=3
  * npx tsx bench/typecheck.ts --keep                   # leave the generated apps in the temp directory
- * npx tsx bench/typecheck.ts --dbgen-cli old/dist/codegen/cli.js  # measure another build's output
+ * npx tsx bench/typecheck.ts --baseline old/dist/codegen/cli.js  # also another build's output, as "dbgen baseline"
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -30,7 +32,8 @@ const tables = Number(arg('tables', '1000'))
 const views = Math.min(50, tables)
 const root = resolve(import.meta.dirname, '..')
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
-const dbgenCli = resolve(arg('dbgen-cli', join(root, 'dist/codegen/cli.js')))
+const dbgenCli = join(root, 'dist/codegen/cli.js')
+const baselineCli = args.includes('--baseline') ? resolve(arg('baseline', '')) : null
 
 /** One compiled output: where its generated file is and what the app imports it as. */
 interface Output {
@@ -43,8 +46,9 @@ interface Sample {
   readonly instantiations: number
   readonly types: number
   readonly checkS: number
-  readonly totalS: number
-  readonly memoryMb: number
+  readonly cpuS: number
+  readonly heapMb: number
+  readonly rssMb: number
 }
 
 async function generate(dir: string): Promise<Output[]> {
@@ -56,19 +60,21 @@ async function generate(dir: string): Promise<Output[]> {
       if (r.status !== 0) throw new Error(`${cmd.join(' ')} exited ${r.status}:\n${r.stderr}`)
     }
     run([dbgenCli, '--url', db.url, '--out', join(dir, 'dbgen')])
+    if (baselineCli) run([baselineCli, '--url', db.url, '--out', join(dir, 'dbgen-baseline')])
     run(['node_modules/.bin/kysely-codegen', '--dialect', 'postgres', '--url', db.url, '--out-file', join(dir, 'kysely-codegen/db.d.ts')])
   } finally {
     await db.drop()
   }
   return [
     { name: 'dbgen', file: join(dir, 'dbgen/db.ts') },
+    ...(baselineCli ? [{ name: 'dbgen baseline', file: join(dir, 'dbgen-baseline/db.ts') }] : []),
     { name: 'kysely-codegen', file: join(dir, 'kysely-codegen/db.d.ts') },
   ]
 }
 
 /** Writes the app of `queries` queries next to a copy of the output's file; returns the app directory. */
 function writeApp(dir: string, output: Output, queries: number): string {
-  const app = join(dir, `app-${output.name}-${queries}`)
+  const app = join(dir, `app-${output.name.replace(/ /g, '-')}-${queries}`)
   for (const [path, text] of Object.entries(appFiles({ queries, tables, seed: 20261201 }))) {
     mkdirSync(dirname(join(app, path)), { recursive: true })
     writeFileSync(join(app, path), text)
@@ -79,14 +85,25 @@ function writeApp(dir: string, output: Output, queries: number): string {
 }
 
 function compile(app: string): Sample {
-  const r = spawnSync(process.execPath, [tsc, '-p', app, '--extendedDiagnostics'], { encoding: 'utf8' })
+  // --expose-gc lets tsc collect garbage before it reports memory used, so that figure is the live heap.
+  const r = spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB=%M BENCH_CPU_S=%U+%S', process.execPath, '--expose-gc', tsc, '-p', app, '--extendedDiagnostics'], {
+    encoding: 'utf8',
+  })
   if (r.status !== 0) throw new Error(`tsc -p ${app} exited ${r.status}:\n${r.stdout.slice(0, 4000)}${r.stderr}`)
-  const num = (label: string) => {
-    const m = new RegExp(`^${label}:\\s+([\\d.]+)`, 'm').exec(r.stdout)
-    if (!m) throw new Error(`tsc printed no "${label}":\n${r.stdout}`)
+  const num = (label: string, text = r.stdout) => {
+    const m = new RegExp(`^${label}[:=]\\s*([\\d.]+)`, 'm').exec(text)
+    if (!m) throw new Error(`no "${label}" in:\n${text}`)
     return Number(m[1])
   }
-  return { instantiations: num('Instantiations'), types: num('Types'), checkS: num('Check time'), totalS: num('Total time'), memoryMb: num('Memory used') / 1024 }
+  const cpu = /BENCH_CPU_S=([\d.]+)\+([\d.]+)/.exec(r.stderr)
+  return {
+    instantiations: num('Instantiations'),
+    types: num('Types'),
+    checkS: num('Check time'),
+    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
+    heapMb: num('Memory used') / 1024,
+    rssMb: num('BENCH_RSS_KB', r.stderr) / 1024,
+  }
 }
 
 const median = (xs: readonly number[]) => {
@@ -96,7 +113,8 @@ const median = (xs: readonly number[]) => {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(dbgenCli)) throw new Error(`${dbgenCli} is missing: run \`npm run build\` first.`)
+  for (const cli of [dbgenCli, baselineCli ?? dbgenCli]) if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first.`)
+  if (!existsSync('/usr/bin/time')) throw new Error('bench/typecheck needs /usr/bin/time (apt-get install -y time).')
   const started = performance.now()
   const dir = mkdtempSync(join(tmpdir(), 'dbgen-typecheck-'))
   try {
@@ -108,7 +126,7 @@ async function main(): Promise<void> {
         for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
           c.samples.push(compile(c.dir))
           const s = c.samples.at(-1) as Sample
-          process.stderr.write(`round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, check ${s.checkS} s, ${s.memoryMb.toFixed(0)} MB\n`)
+          process.stderr.write(`round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, check ${s.checkS} s, CPU ${s.cpuS.toFixed(1)} s, heap ${s.heapMb.toFixed(0)} MB\n`)
         }
       }
     }
@@ -131,24 +149,20 @@ function report(groups: readonly { n: number; rows: readonly Row[] }[], started:
     `typecheck bench: ${tables} tables × 22 columns + ${views} views; tsc ${version} --strict --skipLibCheck --noEmit; ` +
       `medians of ${rounds} round${rounds === 1 ? '' : 's'}; load average ${load} on ${cpus().length} CPUs`,
   )
-  const head = ['queries', 'output', 'instantiations', 'types', 'check time', 'total time', 'memory']
+  const head = ['queries', 'output', 'instantiations', 'types', 'check', 'CPU', 'heap', 'RSS']
   const lines: string[][] = [head]
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+  const int = (x: number) => Math.round(x).toLocaleString('en-US')
+  const x = (p: number, q: number) => `${(p / q).toFixed(2)}×`
   for (const g of groups) {
-    const med = g.rows.map((r) => ({
-      name: r.name,
-      inst: median(r.samples.map((s) => s.instantiations)),
-      types: median(r.samples.map((s) => s.types)),
-      check: median(r.samples.map((s) => s.checkS)),
-      total: median(r.samples.map((s) => s.totalS)),
-      mem: median(r.samples.map((s) => s.memoryMb)),
-      spread: `${Math.min(...r.samples.map((s) => s.checkS)).toFixed(1)}–${Math.max(...r.samples.map((s) => s.checkS)).toFixed(1)}`,
-    }))
-    for (const m of med) lines.push([String(g.n), m.name, fmt(m.inst), fmt(m.types), `${m.check.toFixed(1)} s (${m.spread})`, `${m.total.toFixed(1)} s`, `${fmt(m.mem)} MB`])
-    const [a, b] = med
-    if (a && b) {
-      const x = (p: number, q: number) => `${(p / q).toFixed(2)}×`
-      lines.push([String(g.n), `${a.name} / ${b.name}`, x(a.inst, b.inst), x(a.types, b.types), x(a.check, b.check), x(a.total, b.total), x(a.mem, b.mem)])
+    const med = g.rows.map((r) => {
+      const m = (f: (s: Sample) => number) => median(r.samples.map(f))
+      return { name: r.name, inst: m((s) => s.instantiations), types: m((s) => s.types), check: m((s) => s.checkS), cpu: m((s) => s.cpuS), heap: m((s) => s.heapMb), rss: m((s) => s.rssMb) }
+    })
+    for (const m of med) lines.push([String(g.n), m.name, int(m.inst), int(m.types), `${m.check.toFixed(1)} s`, `${m.cpu.toFixed(1)} s`, `${int(m.heap)} MB`, `${int(m.rss)} MB`])
+    const peer = med.find((m) => m.name === 'kysely-codegen')
+    for (const m of med) {
+      if (!peer || m === peer) continue
+      lines.push([String(g.n), `${m.name} / ${peer.name}`, x(m.inst, peer.inst), x(m.types, peer.types), x(m.check, peer.check), x(m.cpu, peer.cpu), x(m.heap, peer.heap), x(m.rss, peer.rss)])
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)))
