@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Starting PGlite (one per file, in a beforeAll) took 50 s on a 2-core machine shared with other runs.
+    hookTimeout: 120_000,
     teardownTimeout: 30_000,
   },
 })

@@ -55,7 +55,8 @@ describe('runInit', () => {
   })
 
   it('refuses to overwrite, naming the files and --force, and writes nothing', async () => {
-    const dir = join(work, 'files')
+    const dir = join(work, 'refused')
+    await runInit(dir, { name: '@acme/data' })
     writeFileSync(join(dir, 'src/index.ts'), '// mine\n')
     rmSync(join(dir, 'README.md'))
     const err = await runInit(dir, { name: '@acme/data' }).catch((e: unknown) => e)
@@ -69,7 +70,10 @@ describe('runInit', () => {
   })
 
   it('overwrites with force', async () => {
-    const dir = join(work, 'files')
+    const dir = join(work, 'forced')
+    await runInit(dir, { name: '@acme/data' })
+    writeFileSync(join(dir, 'src/index.ts'), '// mine\n')
+    rmSync(join(dir, 'README.md'))
     const { written } = await runInit(dir, { name: '@acme/data', force: true })
     expect(written).toEqual(SCAFFOLD)
     expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain('export const db = createDb()')
@@ -117,11 +121,12 @@ describe('dbgen init (the dbgen program)', () => {
   })
 
   it('fails with DBGEN_INIT_EXISTS on a second run, and succeeds with --force', async () => {
+    await program([]).parseAsync(['init', 'cli-again'], { from: 'user' })
     const err: string[] = []
-    await expect(program(err).parseAsync(['init', 'cli-pkg'], { from: 'user' })).rejects.toMatchObject({ code: 'DBGEN_INIT_EXISTS', exitCode: 2 })
-    expect(err.join('')).toMatch(/^dbgen: .*cli-pkg already has package\.json, .*Pass --force to overwrite them.* \[DBGEN_INIT_EXISTS\]\n$/)
+    await expect(program(err).parseAsync(['init', 'cli-again'], { from: 'user' })).rejects.toMatchObject({ code: 'DBGEN_INIT_EXISTS', exitCode: 2 })
+    expect(err.join('')).toMatch(/^dbgen: .*cli-again already has package\.json, .*Pass --force to overwrite them.* \[DBGEN_INIT_EXISTS\]\n$/)
     const out: string[] = []
-    await program(out).parseAsync(['init', 'cli-pkg', '--force'], { from: 'user' })
+    await program(out).parseAsync(['init', 'cli-again', '--force'], { from: 'user' })
     expect(out.join('')).toContain('wrote 11 files')
   })
 

@@ -56,6 +56,8 @@ CREATE TABLE other.accounts (id int PRIMARY KEY, name text);
 const database = useTestDatabase('postgres', 'reflect')
 let model: SchemaModel
 let queries = 0
+/** The queries the setup's reflection sent (later reflections in the tests count on in `queries`). */
+let modelQueries = 0
 
 async function reflect(options: PgReflectOptions): Promise<SchemaModel> {
   const db = new Kysely<any>({
@@ -87,12 +89,13 @@ beforeAll(async () => {
   await withPg((c) => c.query(SCHEMA), database.url)
   queries = 0
   model = await reflect({ schemas: ['public', 'other'] })
+  modelQueries = queries
 })
 
 describe('reflectPostgres', () => {
   it('uses at most 8 catalog queries', () => {
-    expect(queries).toBeGreaterThan(0)
-    expect(queries).toBeLessThanOrEqual(8)
+    expect(modelQueries).toBeGreaterThan(0)
+    expect(modelQueries).toBeLessThanOrEqual(8)
   })
 
   it('reads identity, serial, generated, domains, enums, arrays and type modifiers', () => {
@@ -190,8 +193,13 @@ describe('view nullability with awkward names', () => {
           CREATE VIEW "odd view" AS SELECT "a b", "c{d}", "e\\f" FROM "odd (name)";`),
       database.url,
     )
-    const m = await reflect({ include: ['odd*'] })
-    const view = m.relations.find((r) => r.name === 'odd view')
-    expect(view && Object.fromEntries(view.columns.map((c) => [c.name, c.nullable]))).toEqual({ 'a b': false, 'c{d}': false, 'e\\f': true })
+    try {
+      const m = await reflect({ include: ['odd*'] })
+      const view = m.relations.find((r) => r.name === 'odd view')
+      expect(view && Object.fromEntries(view.columns.map((c) => [c.name, c.nullable]))).toEqual({ 'a b': false, 'c{d}': false, 'e\\f': true })
+    } finally {
+      // The other tests compare against the model reflected before this table existed.
+      await withPg((c) => c.query('DROP VIEW "odd view"; DROP TABLE "odd (name)"'), database.url)
+    }
   })
 })

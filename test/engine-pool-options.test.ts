@@ -17,6 +17,23 @@ for (const kind of ['postgres', 'mysql'] as const) {
     const make = (pool: PoolConfig | false): Db<any> => defineDb({ url: testDb.url, pool })
     const sessions = () => sessionsOn(kind, testDb.url)
     const hold = (db: Db<any>, seconds: number) => db.scope((tx) => sql.raw(sleepSql(kind, seconds)).execute(tx))
+    /**
+     * Starts `n` scopes that each run a statement and then hold their connection until `release()`: the pool's
+     * full load is then seen however slowly connections open on a loaded machine.
+     */
+    const holdAll = (db: Db<any>, n: number) => {
+      let release!: () => void
+      const held = new Promise<void>((r) => (release = r))
+      const done = Promise.all(
+        Array.from({ length: n }, () =>
+          db.scope(async (tx) => {
+            await sql`SELECT 1`.execute(tx)
+            await held
+          }),
+        ),
+      )
+      return { release, done }
+    }
 
     beforeAll(async () => {
       testDb = await createTestDatabase(kind, 'pool options')
@@ -27,18 +44,17 @@ for (const kind of ['postgres', 'mysql'] as const) {
     it('max caps the connections, and stats() reports total/idle/busy/waiting/oldestCheckoutMs under load', async () => {
       const db = make({ max: 3 })
       expect(db.stats()).toEqual({ total: 0, idle: 0, busy: 0, waiting: 0, oldestCheckoutMs: 0 })
-      const work = Promise.all(Array.from({ length: 5 }, () => hold(db, 1.5)))
-      // Once all three are out, the oldest checkout is at least as old as the time since we saw that.
-      while (db.stats().busy < 3) await sleep(10)
-      const seen = Date.now()
+      const started = Date.now()
+      const work = holdAll(db, 5)
+      expect(await eventually(() => db.stats().busy, 3)).toBe(3)
       await sleep(200)
-      const before = Date.now()
       const during = db.stats()
       expect(during).toMatchObject({ total: 3, idle: 0, busy: 3, waiting: 2 })
-      expect(during.oldestCheckoutMs).toBeGreaterThanOrEqual(before - seen)
-      expect(during.oldestCheckoutMs).toBeLessThan(1_500)
-      expect(await sessions()).toBe(3)
-      await work
+      expect(during.oldestCheckoutMs).toBeGreaterThanOrEqual(190)
+      expect(during.oldestCheckoutMs).toBeLessThanOrEqual(Date.now() - started)
+      expect(await eventually(sessions, 3)).toBe(3)
+      work.release()
+      await work.done
       expect(db.stats()).toEqual({ total: 3, idle: 3, busy: 0, waiting: 0, oldestCheckoutMs: 0 })
     })
 
@@ -67,7 +83,10 @@ for (const kind of ['postgres', 'mysql'] as const) {
 
     it('min keeps connections open while idle, idleTimeoutMs closes the ones above it', async () => {
       const db = make({ max: 4, min: 2, idleTimeoutMs: 200 })
-      await Promise.all(Array.from({ length: 4 }, () => hold(db, 0.2)))
+      const work = holdAll(db, 4)
+      expect(await eventually(() => db.stats().busy, 4)).toBe(4)
+      work.release()
+      await work.done
       expect(db.stats().total).toBe(4)
       expect(await eventually(() => db.stats().total, 2, 3_000)).toBe(2)
       await sleep(600) // several idle timeouts later: min still holds
@@ -77,8 +96,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
 
     it('idleTimeoutMs with min 0 closes every idle connection on the server too', async () => {
       const db = make({ max: 3, idleTimeoutMs: 500 })
-      await Promise.all(Array.from({ length: 3 }, () => hold(db, 0.1)))
-      expect(await sessions()).toBe(3)
+      const work = holdAll(db, 3)
+      expect(await eventually(() => db.stats().busy, 3)).toBe(3)
+      expect(await eventually(sessions, 3)).toBe(3)
+      work.release()
+      await work.done
       expect(await eventually(() => db.stats().total, 0, 3_000)).toBe(0)
       expect(await eventually(sessions, 0, 3_000)).toBe(0)
     })

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
 import { eventually } from './support/server-sessions.js'
 import { pgConnectionCount } from './support/throwaway-server.js'
@@ -11,6 +11,7 @@ describe('graceful shutdown on SIGTERM [postgres]', () => {
     testDb = await createTestDatabase('postgres', 'shutdown')
   })
   afterAll(() => testDb.drop())
+  beforeEach(() => withPg((c) => c.query('DROP TABLE IF EXISTS drained; CREATE TABLE drained (id int)'), testDb.url))
 
   const rows = () => withPg(async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM drained')).rows[0]!.n), testDb.url)
 
@@ -22,7 +23,6 @@ describe('graceful shutdown on SIGTERM [postgres]', () => {
     })
 
   it('drains: the scope in flight commits, the pool closes, then the process ends by SIGTERM', async () => {
-    await withPg((c) => c.query('CREATE TABLE drained (id int)'), testDb.url)
     const r = await runWithSigterm('drain')
     expect(r.stdout).toContain('{"listeners":1}') // defineDb({ shutdown }) and a second drainOnSignals(): one listener
     expect(r.stdout).toContain('READY')
@@ -32,7 +32,6 @@ describe('graceful shutdown on SIGTERM [postgres]', () => {
   }, 60_000)
 
   it('control: without the hook, SIGTERM ends the process mid-transaction and nothing is committed', async () => {
-    await withPg((c) => c.query('TRUNCATE drained'), testDb.url)
     const r = await runWithSigterm('none')
     expect(r.signal).toBe('SIGTERM')
     expect(await rows()).toBe(0)
