@@ -8,6 +8,7 @@
  * defineDb({ connection: { dialect: 'postgres', hosts: [{ host: 'db1' }, { host: 'db2' }], targetSessionAttrs: 'read-write', user, password } })
  */
 import { ConfigError } from './errors.js'
+import { keysOf, unknownKeyProblem } from './known-keys.js'
 import type { PasswordInput } from './password.js'
 
 /** One host of a multi-host (failover) connection. */
@@ -38,7 +39,7 @@ export interface ConnectionConfig {
   readonly targetSessionAttrs?: 'any' | 'read-write' | 'primary'
 }
 
-const KEYS = ['dialect', 'host', 'port', 'hosts', 'user', 'password', 'database', 'targetSessionAttrs']
+const KEYS = keysOf<ConnectionConfig>({ dialect: true, host: true, port: true, hosts: true, user: true, password: true, database: true, targetSessionAttrs: true })
 
 function checkPort(port: unknown, where: string): void {
   if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535)) {
@@ -56,7 +57,8 @@ function hostPart(host: unknown, port: unknown, where: string): string {
 /** Validates a connection object and returns its URL, without the password. */
 export function connectionUrl(c: ConnectionConfig, where = 'connection'): string {
   if (typeof c !== 'object' || c === null) throw new ConfigError(`${where} must be an object: { dialect, host, port, user, password, database }.`)
-  for (const k of Object.keys(c)) if (!KEYS.includes(k)) throw new ConfigError(`${where}: unknown key "${k}". Known keys: ${KEYS.join(', ')}.`)
+  const unknown = unknownKeyProblem(where, c, KEYS)
+  if (unknown) throw new ConfigError(unknown)
   if (c.dialect !== 'postgres' && c.dialect !== 'mysql') {
     throw new ConfigError(`${where}.dialect must be 'postgres' or 'mysql', got ${JSON.stringify(c.dialect)}.`)
   }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { checkServerIdentity, createSecureContext, type ConnectionOptions } from 'node:tls'
 import { ConfigError } from '../errors.js'
+import { keysOf, unknownKeyProblem } from '../known-keys.js'
 
 /** PEM text, or its bytes. */
 export type Pem = string | Buffer
@@ -48,7 +49,7 @@ export interface TlsSettings {
   readonly files?: { readonly ca?: string | undefined; readonly cert?: string | undefined; readonly key?: string | undefined }
 }
 
-const KEYS: readonly (keyof SslOptions)[] = ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']
+const KEYS = keysOf<SslOptions>({ ca: true, cert: true, key: true, rejectUnauthorized: true, servername: true })
 
 const isPem = (v: unknown): v is Pem => typeof v === 'string' || Buffer.isBuffer(v)
 
@@ -59,9 +60,8 @@ const isPem = (v: unknown): v is Pem => typeof v === 'string' || Buffer.isBuffer
 export function validateSsl(ssl: unknown, where = 'ssl'): SslOptions {
   if (typeof ssl !== 'object' || ssl === null || Array.isArray(ssl)) throw new ConfigError(`${where} must be an object such as { ca }, got ${typeof ssl}.`)
   const o = ssl as Record<string, unknown>
-  for (const k of Object.keys(o)) {
-    if (!(KEYS as readonly string[]).includes(k)) throw new ConfigError(`${where}: unknown key "${k}". Known keys: ${KEYS.join(', ')}.`)
-  }
+  const unknown = unknownKeyProblem(where, o, KEYS)
+  if (unknown) throw new ConfigError(unknown)
   const ca = o.ca
   if (ca !== undefined && !isPem(ca) && !(Array.isArray(ca) && ca.every(isPem))) throw new ConfigError(`${where}.ca must be PEM text, a Buffer, or an array of them.`)
   for (const k of ['cert', 'key'] as const) if (o[k] !== undefined && !isPem(o[k])) throw new ConfigError(`${where}.${k} must be PEM text or a Buffer.`)
