@@ -14,6 +14,7 @@ export const metadata = {
     bigint: "string",
     decimal: "string",
     dates: "date",
+    dateOnly: "string",
     tinyintAsBoolean: true,
   },
   enums: {},
