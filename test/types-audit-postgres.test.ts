@@ -1,5 +1,5 @@
 /**
- * The every-type audit, PostgreSQL: a table with a column of every type dbgen maps (and an array of each, enums,
+ * The every-type audit, PostgreSQL and PGlite: a table with a column of every type dbgen maps (and an array of each, enums,
  * domains, a 2-D array), a typical row, a NULL row and an edge row (±infinity, NaN, NULL elements, JSON scalars,
  * empty values). For each set of type options, through the runtime with the emitted metadata:
  * - every selected value is of its emitted select type, at run time and for the type checker;
@@ -8,10 +8,13 @@
  * A new type mapping that lies fails here.
  */
 import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { citext } from '@electric-sql/pglite/contrib/citext'
 import { sql } from 'kysely'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SchemaModel } from '../codegen/model.js'
-import { defineDb, type TypeOptions } from '../src/index.js'
+import { reflectPostgres } from '../codegen/reflect/postgres.js'
+import { defineDb, type Db, type DbgenMetadata, type TypeOptions } from '../src/index.js'
 import { PG_TYPES } from '../src/types/pg-types.js'
 import { generated } from './support/generated.js'
 import { reflectUrl } from './support/reflect.js'
@@ -94,7 +97,9 @@ const writesFor = (key: string): unknown[] => WRITES[key] ?? [SQL[key]![0].slice
 
 const database = useTestDatabase('postgres', 'audit')
 const dir = join(process.cwd(), '.tmp', `audit-pg-${process.pid}`)
-let model: SchemaModel
+type Kind = 'postgres' | 'pglite'
+const models = new Map<Kind, SchemaModel>()
+let pglite: PGlite | undefined
 /** Database column → the type key its writes come from (arrays: `[]` suffix). */
 const writeKeys = new Map<string, string>()
 
@@ -120,19 +125,25 @@ beforeAll(async () => {
   rows[0].push(`'{{1,2},{3,4}}'`, `'ok'`, `ARRAY['sad', 'ok']::mood[]`, '42', 'ARRAY[1, 2]::big8[]', "'2024-01-02 03:04:05+00'", "ARRAY['2024-01-02']::stamp[]")
   rows[1].push(`'{{1,NULL},{NULL,4}}'`, 'NULL', `ARRAY[NULL]::mood[]`, '-1', `'{}'::big8[]`, "'-infinity'", "ARRAY['infinity', NULL]::stamp[]")
   for (const [c, k] of [['grid', 'grid'], ['mood', 'mood'], ['moods', 'mood[]'], ['big_dom', 'int8'], ['big_doms', 'int8[]'], ['stamp', 'timestamptz'], ['stamps', 'timestamptz[]']]) writeKeys.set(c!, k!)
-  await withPg(
-    (c) =>
-      c.query(`CREATE EXTENSION IF NOT EXISTS citext;
-        CREATE TYPE mood AS ENUM ('sad', 'ok');
-        CREATE DOMAIN big8 AS int8;
-        CREATE DOMAIN stamp AS timestamptz;
-        CREATE TABLE every_type (${cols.join(', ')});
-        INSERT INTO every_type DEFAULT VALUES;
-        INSERT INTO every_type (${[...writeKeys.keys()].map((c) => `"${c}"`).join(', ')}) VALUES (${rows[0].join(', ')}), (${rows[1].join(', ')});`),
-    database.url,
-  )
-  model = await reflectUrl(database.url)
-}, 120_000)
+  const schema = `CREATE EXTENSION IF NOT EXISTS citext;
+    CREATE TYPE mood AS ENUM ('sad', 'ok');
+    CREATE DOMAIN big8 AS int8;
+    CREATE DOMAIN stamp AS timestamptz;
+    CREATE TABLE every_type (${cols.join(', ')});
+    INSERT INTO every_type DEFAULT VALUES;
+    INSERT INTO every_type (${[...writeKeys.keys()].map((c) => `"${c}"`).join(', ')}) VALUES (${rows[0].join(', ')}), (${rows[1].join(', ')});`
+  await withPg((c) => c.query(schema), database.url)
+  models.set('postgres', await reflectUrl(database.url))
+  // This file's one PGlite, with the citext extension (started here: it can take a minute on a loaded machine).
+  const p = (pglite = new PGlite({ extensions: { citext } }))
+  await p.exec(schema)
+  models.set('pglite', await reflectPostgres({ query: async <R>(text: string, params: readonly unknown[]) => (await p.query<R>(text, [...params])).rows }))
+}, 300_000)
+
+afterAll(() => pglite?.close())
+
+const dbFor = (kind: Kind, metadata: DbgenMetadata): Db<any> =>
+  kind === 'postgres' ? defineDb<any>({ url: database.url, metadata, applicationName: 'audit-pg' }) : defineDb<any>({ pglite: pglite!, metadata })
 
 /** The values to write to a column under its insert type: each admitted sample; an array of the admitted elements. */
 function writesForColumn(column: string, insertType: string, enums: ReadonlyMap<string, readonly string[]>): unknown[] {
@@ -146,56 +157,59 @@ function writesForColumn(column: string, insertType: string, enums: ReadonlyMap<
 
 const VARIANTS: TypeOptions[] = [{}, { bigint: 'bigint', decimal: 'number', dates: 'string' }, { bigint: 'number', dateOnly: 'date' }]
 
-describe.each(VARIANTS)('PostgreSQL every-type audit, type options %j', (typeOptions) => {
-  it('selects every value as its emitted type (run time and type checker); writes every shape its insert type admits', async () => {
-    const types = columnTypes(model, 'every_type', typeOptions)
-    const { dbTs, metadata } = await generated(model, { typeOptions }, dir)
-    const db = defineDb<any>({ url: database.url, metadata, applicationName: 'audit-pg' })
-    try {
-      const rows = await db.kysely.selectFrom('every_type').selectAll().where('id', '<=', 3).orderBy('id').execute()
-      expect(rows).toHaveLength(3)
-      expect(selectMismatches(rows, types, (i) => ['null row', 'typical row', 'edge row'][i]!)).toEqual([])
+describe.each(['postgres', 'pglite'] as const)('%s', (kind) => {
+  describe.each(VARIANTS)('every-type audit, type options %j', (typeOptions) => {
+    it('selects every value as its emitted type (run time and type checker); writes every shape its insert type admits', async () => {
+      const model = models.get(kind)!
+      const types = columnTypes(model, 'every_type', typeOptions)
+      const { dbTs, metadata } = await generated(model, { typeOptions }, dir)
+      const db = dbFor(kind, metadata)
+      try {
+        const rows = await db.kysely.selectFrom('every_type').selectAll().where('id', '<=', 3).orderBy('id').execute()
+        expect(rows).toHaveLength(3)
+        expect(selectMismatches(rows, types, (i) => ['null row', 'typical row', 'edge row'][i]!)).toEqual([])
 
-      const writes: Record<string, unknown>[] = []
-      const problems: string[] = []
-      for (const [column, insertType] of types.insert) {
-        if (column === 'id') continue
-        const values = writesForColumn(column, insertType, types.enums)
-        const missing = uncovered([...values, null], insertType, types.enums)
-        if (missing.length > 0) problems.push(`${column} (${insertType}): no write covers ${missing.join(', ')}`)
-        for (const value of values) {
-          writes.push({ [column]: value })
-          try {
-            const { id } = await db.kysely.insertInto('every_type').values({ [column]: value }).returning('id').executeTakeFirstOrThrow()
-            await db.kysely.updateTable('every_type').set({ [column]: value }).where('id', '=', id).execute()
-            const back = await db.kysely.selectFrom('every_type').select(column).where('id', '=', id).executeTakeFirstOrThrow()
-            if (!conforms(back[column], types.select.get(column)!, types.enums)) problems.push(`${column} = ${show(value)} read back as ${show(back[column])}`)
-          } catch (err) {
-            problems.push(`${column} = ${show(value)}: ${(err as Error).message}`)
+        const writes: Record<string, unknown>[] = []
+        const problems: string[] = []
+        for (const [column, insertType] of types.insert) {
+          if (column === 'id') continue
+          const values = writesForColumn(column, insertType, types.enums)
+          const missing = uncovered([...values, null], insertType, types.enums)
+          if (missing.length > 0) problems.push(`${column} (${insertType}): no write covers ${missing.join(', ')}`)
+          for (const value of values) {
+            writes.push({ [column]: value })
+            try {
+              const { id } = await db.kysely.insertInto('every_type').values({ [column]: value }).returning('id').executeTakeFirstOrThrow()
+              await db.kysely.updateTable('every_type').set({ [column]: value }).where('id', '=', id).execute()
+              const back = await db.kysely.selectFrom('every_type').select(column).where('id', '=', id).executeTakeFirstOrThrow()
+              if (!conforms(back[column], types.select.get(column)!, types.enums)) problems.push(`${column} = ${show(value)} read back as ${show(back[column])}`)
+            } catch (err) {
+              problems.push(`${column} = ${show(value)}: ${(err as Error).message}`)
+            }
           }
         }
+        expect(problems).toEqual([])
+        expect(writes.length).toBeGreaterThan(120)
+        expect(typeCheck(join(dir, `tsc-${kind}-${Object.values(typeOptions).join('-') || 'default'}`), dbTs, 'every_type', rows, writes)).toBe('')
+      } finally {
+        await db.dispose()
       }
-      expect(problems).toEqual([])
-      expect(writes.length).toBeGreaterThan(120)
-      expect(typeCheck(join(dir, `tsc-${Object.values(typeOptions).join('-') || 'default'}`), dbTs, 'every_type', rows, writes)).toBe('')
-    } finally {
-      await db.dispose()
-    }
-  }, 180_000)
-})
+    }, 180_000)
+  })
 
-describe('PostgreSQL values written as themselves', () => {
-  it('point, circle and point[] objects are stored as the geometry they describe', async () => {
-    const { metadata } = await generated(model, {}, dir)
-    const db = defineDb<any>({ url: database.url, metadata, applicationName: 'audit-pg-geometry' })
-    try {
-      const values = { c_point: { x: 1.5, y: -2 }, c_circle: { x: 0, y: 1, radius: 2.5 }, a_point: [{ x: 1, y: 2 }, null] }
-      const { id } = await db.kysely.insertInto('every_type').values(values).returning('id').executeTakeFirstOrThrow()
-      const { rows } = await sql<Record<string, string>>`SELECT c_point::text, c_circle::text, a_point::text FROM every_type WHERE id = ${id}`.execute(db.kysely)
-      expect(rows[0]).toEqual({ c_point: '(1.5,-2)', c_circle: '<(0,1),2.5>', a_point: '{"(1,2)",NULL}' })
-      expect(await db.kysely.selectFrom('every_type').select(['c_point', 'c_circle', 'a_point']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual(values)
-    } finally {
-      await db.dispose()
-    }
+  describe('values written as themselves', () => {
+    it('point, circle and point[] objects are stored as the geometry they describe', async () => {
+      const { metadata } = await generated(models.get(kind)!, {}, dir)
+      const db = dbFor(kind, metadata)
+      try {
+        const values = { c_point: { x: 1.5, y: -2 }, c_circle: { x: 0, y: 1, radius: 2.5 }, a_point: [{ x: 1, y: 2 }, null] }
+        const { id } = await db.kysely.insertInto('every_type').values(values).returning('id').executeTakeFirstOrThrow()
+        const { rows } = await sql<Record<string, string>>`SELECT c_point::text, c_circle::text, a_point::text FROM every_type WHERE id = ${id}`.execute(db.kysely)
+        expect(rows[0]).toEqual({ c_point: '(1.5,-2)', c_circle: '<(0,1),2.5>', a_point: '{"(1,2)",NULL}' })
+        expect(await db.kysely.selectFrom('every_type').select(['c_point', 'c_circle', 'a_point']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual(values)
+      } finally {
+        await db.dispose()
+      }
+    })
   })
 })

@@ -115,6 +115,23 @@ describeTargets(
     })
 
     if (t.kind !== 'mysql') {
+      it('merge stores the value as itself in both branches (update when matched, insert when not)', async () => {
+        const [matched, inserted] = [id(), id()]
+        await db().kysely.insertInto('docs').values({ id: matched, j: 'before', jb: 'before' }).execute()
+        for (const rowId of [matched, inserted]) {
+          await db()
+            .kysely.mergeInto('docs')
+            .using(sql<{ id: number }>`(SELECT ${rowId}::int AS id)`.as('s'), 'docs.id', 's.id')
+            .whenMatched()
+            .thenUpdateSet({ j: 'updated', jb: ['updated'] })
+            .whenNotMatched()
+            .thenInsertValues({ id: rowId, j: 'inserted', jb: { inserted: [true] } })
+            .execute()
+        }
+        expect(await read(matched)).toMatchObject({ j: 'updated', jb: ['updated'], jText: 'updated' })
+        expect(await read(inserted)).toMatchObject({ j: 'inserted', jb: { inserted: [true] }, jText: 'inserted' })
+      })
+
       it('jsonb[]: string, object, nested array and null elements are each one JSON value', async () => {
         const rowId = id()
         const arr = ['a', { b: [1, null] }, [1, [2]], null, 3, true]

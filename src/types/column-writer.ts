@@ -83,6 +83,17 @@ function arrayLiteral(dims: number, write: ColumnWriter | undefined): ColumnWrit
   return (v) => (Array.isArray(v) ? literal(v, dims) : v)
 }
 
+/**
+ * A Date or bytes written to a domain column, as the text of its base type: PGlite knows a parameter's type only by
+ * OID, and sends a Date or a Uint8Array for a domain's OID as `String(value)`.
+ */
+function domainValue(write: ColumnWriter | undefined): ColumnWriter {
+  return (v) => {
+    const w = write ? write(v) : v
+    return isDate(w) || w instanceof Uint8Array ? elementText(w) : w
+  }
+}
+
 function pgWriter(typeKey: string, options: ResolvedTypeOptions): ColumnWriter | undefined {
   switch (typeKey) {
     case 'json':
@@ -127,7 +138,7 @@ export function columnWriter(
   const typeKey = column.typeKey ?? column.dbType
   if (dialect === 'mysql') return mysqlWriter(typeKey, options)
   const write = column.enum === undefined ? pgWriter(typeKey, options) : undefined
-  if (!column.arrayDims) return write
+  if (!column.arrayDims) return column.domain !== undefined && column.enum === undefined ? domainValue(write) : write
   const perDatabase = column.enum !== undefined || column.domain !== undefined || PG_TYPES[typeKey]?.arrays === 'lookup'
   if (perDatabase) return arrayLiteral(column.arrayDims, write)
   return write ? eachElement(column.arrayDims, write) : undefined

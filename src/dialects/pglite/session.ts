@@ -30,7 +30,7 @@ export type Parsers = Record<number, (text: string) => unknown>
 /** The OIDs whose node-postgres parser is applied to PGlite results (scalars and their arrays). */
 const PARSED_OIDS = [
   16, 1000, 17, 1001, 20, 1016, 21, 1005, 23, 1007, 26, 1028, 700, 1021, 701, 1022, 114, 199, 3802, 3807, 1082, 1182,
-  1114, 1115, 1184, 1185, 1186, 1187, 1700, 1231, 600, 1017, 1009, 1015, 2951,
+  1114, 1115, 1184, 1185, 1186, 1187, 1700, 1231, 600, 1017, 718, 1009, 1015, 2951,
 ]
 
 /** PGlite `parsers` for these OIDs (default: the built-in ones dbgen types), taken from the node-postgres table. */

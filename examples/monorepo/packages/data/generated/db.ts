@@ -15,7 +15,7 @@ export interface JobsTable {
   id: GeneratedAlways<number>
   payload: string
   result: string | null
-  done_by: number | null
+  done_by: ColumnType<number | null, bigint | number | null, bigint | number | null>
   created_at: ColumnType<Date, Date | string | undefined, Date | string>
   done_at: ColumnType<Date | null, Date | string | null, Date | string | null>
 }

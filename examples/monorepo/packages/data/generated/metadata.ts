@@ -15,6 +15,7 @@ export const metadata = {
     bigint: "string",
     decimal: "string",
     dates: "date",
+    dateOnly: "string",
     tinyintAsBoolean: true,
   },
   enums: {},
