@@ -7,8 +7,9 @@
  * - every shape the emitted insert type admits (each union member) is written by insert and by update, is accepted
  *   by the type checker and the server, and reads back as the select type.
  */
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SchemaModel } from '../codegen/model.js'
 import { defineDb, type TypeOptions } from '../src/index.js'
 import { MYSQL_TYPES } from '../src/types/mysql-types.js'
@@ -92,6 +93,7 @@ const writesFor = (column: string): unknown[] => {
 
 const database = useTestDatabase('mysql', 'audit')
 const dir = join(process.cwd(), '.tmp', `audit-mysql-${process.pid}`)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let model: SchemaModel
 const ZERO_DATES = ['c_date', 'c_datetime', 'c_timestamp']
 

@@ -7,6 +7,7 @@
  *   and by update, is accepted by the type checker and the server, and reads back as the select type.
  * A new type mapping that lies fails here.
  */
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { citext } from '@electric-sql/pglite/contrib/citext'
@@ -140,7 +141,10 @@ beforeAll(async () => {
   models.set('pglite', await reflectPostgres({ query: async <R>(text: string, params: readonly unknown[]) => (await p.query<R>(text, [...params])).rows }))
 }, 300_000)
 
-afterAll(() => pglite?.close())
+afterAll(async () => {
+  await pglite?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 const dbFor = (kind: Kind, metadata: DbgenMetadata): Db<any> =>
   kind === 'postgres' ? defineDb<any>({ url: database.url, metadata, applicationName: 'audit-pg' }) : defineDb<any>({ pglite: pglite!, metadata })

@@ -4,9 +4,9 @@
  * day, selected as that day (`'YYYY-MM-DD'` by default, a Date at UTC midnight with `dateOnly: 'date'`), and so is
  * a DATE literal. PostgreSQL and MariaDB (PGlite shares PostgreSQL's parsers and writers).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generated } from './support/generated.js'
 import { reflectMysqlAt } from './support/mysql-reflect.js'
 import { reflectUrl } from './support/reflect.js'
@@ -28,6 +28,8 @@ beforeAll(async () => {
   writeFileSync(myMeta, JSON.stringify((await generated((await reflectMysqlAt(my.url)).model, {}, dir)).metadata))
   args = ['postgres', pg.url, pgMeta, 'mysql', my.url, myMeta]
 })
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const DAYS = ['2024-01-02', '1969-12-31', '2024-03-10']
 const twice = <T>(xs: T[]) => xs.flatMap((x) => [x, x])

@@ -5,9 +5,10 @@
  * Prisma and Drizzle; pre-serialized JSON text goes in through `sql`. PostgreSQL, MariaDB and PGlite (PgBouncer is
  * left out: it passes parameters through unchanged, so the postgres target covers it).
  */
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Db } from '../src/index.js'
 import type { DbgenMetadata } from '../src/types/metadata.js'
 import { generated, reflectTarget } from './support/generated.js'
@@ -35,6 +36,9 @@ const VALUES: [string, JsonValue][] = [
 // PGlite takes from seconds to a minute to start on a loaded machine: start it here, with room, before the targets' hooks.
 beforeAll(() => pgliteInstance().then(() => undefined), 300_000)
 
+const dir = join(process.cwd(), '.tmp', `json-roundtrip-${process.pid}`)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
 let nextId = 0
 const id = () => ++nextId
 
@@ -50,7 +54,7 @@ describeTargets(
           ? `CREATE TABLE docs (id int PRIMARY KEY, j json, jb json NOT NULL DEFAULT '{}')`
           : `CREATE TABLE docs (id int PRIMARY KEY, j json, jb jsonb NOT NULL DEFAULT '{}', arr jsonb[])`,
       )
-      metadata = (await generated(await reflectTarget(t), {}, join(process.cwd(), '.tmp', `json-roundtrip-${t.name}`))).metadata
+      metadata = (await generated(await reflectTarget(t), {}, join(dir, t.name))).metadata
     })
 
     /** The row as selected, and the server's own text of each stored JSON value, parsed. */

@@ -4,9 +4,10 @@
  * (`new Date(±8.64e15)`, so comparisons keep their order) instead of the numbers ±Infinity node-postgres makes, a
  * string column the server's text. Writing those two Dates stores ±infinity. PostgreSQL and PGlite.
  */
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TypeOptions } from '../src/index.js'
 import type { DbgenMetadata } from '../src/types/metadata.js'
 import { generated, reflectTarget } from './support/generated.js'
@@ -18,12 +19,15 @@ const EARLIEST = new Date(-8.64e15)
 // PGlite takes from seconds to a minute to start on a loaded machine: start it here, with room, before the targets' hooks.
 beforeAll(() => pgliteInstance().then(() => undefined), 300_000)
 
+const dir = join(process.cwd(), '.tmp', `pg-infinity-${process.pid}`)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
 describeTargets(
   'PostgreSQL infinity dates',
   (t) => {
     let model: Awaited<ReturnType<typeof reflectTarget>>
     const metadataFor = async (typeOptions: TypeOptions): Promise<DbgenMetadata> =>
-      (await generated(model, { typeOptions }, join(process.cwd(), '.tmp', `pg-infinity-${t.name}`))).metadata
+      (await generated(model, { typeOptions }, join(dir, t.name))).metadata
 
     beforeAll(async () => {
       await t.exec(`CREATE DOMAIN stamp AS timestamptz;
