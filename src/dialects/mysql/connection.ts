@@ -16,6 +16,8 @@ import { convertRows, type ColumnConverters } from './values.js'
 export class MysqlConnection implements RawConnection {
   readonly #conn: Connection
   readonly #converters: ColumnConverters
+  /** The session settings the driver sets at connect (statement timeouts), applied again after a reset. */
+  sessionSql: readonly string[] = []
   #broken = false
   #listeners: ((err: Error) => void)[] = []
 
@@ -59,6 +61,15 @@ export class MysqlConnection implements RawConnection {
     // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
     const [, result] = await Promise.all([this.query(prefix, []), this.query<R>(sql, params)])
     return result
+  }
+
+  /**
+   * COM_RESET_CONNECTION: session variables back to the global defaults, user variables, temporary tables, GET_LOCK
+   * and LOCK TABLES locks and prepared statements gone; then the connect-time session settings again.
+   */
+  async reset(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#conn.reset((err) => (err ? reject(err) : resolve())))
+    for (const statement of this.sessionSql) await this.query(statement, [])
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
