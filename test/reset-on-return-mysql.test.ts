@@ -3,8 +3,9 @@
  * variable, a session variable (sql_mode), takes a GET_LOCK, creates a temporary table or switches database commits,
  * and the next scope (or db.kysely statement) sees the session as it was opened. The reset (COM_RESET_CONNECTION)
  * keeps the connection, and the session settings given at connect (a statement timeout) are set again after it.
+ * Each test compares with the session as the file's first scope saw it, so that a leak shows wherever it lands.
  */
-import { expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
 import { describeTargets } from './support/targets.js'
 
@@ -44,14 +45,23 @@ describeTargets(
       ['USE', 'USE mysql'],
     ]
 
+    /** The session as a fresh connection shows it (id aside), read before any test ran. */
+    let fresh: Omit<Session, 'id'>
+    beforeAll(async () => {
+      const { id: _id, ...rest } = await t.db({ pool: { max: 1 } }).scope((tx) => look(tx))
+      fresh = rest
+    })
+    // USE cannot be reset (COM_RESET_CONNECTION keeps the database): that connection is closed instead, so the
+    // next one is another session.
+    const asFresh = (what: string, before: Session, after: Session) => ({ ...fresh, id: what === 'USE' ? after.id : before.id })
+
     for (const [what, statement] of CHANGES) {
       it(`${what} in a committed scope does not reach the next scope`, async () => {
         const db = t.db({ pool: { max: 1 } })
         const before = await db.scope((tx) => look(tx))
         await db.scope((tx) => sql.raw(statement).execute(tx))
         const after = await db.scope((tx) => look(tx))
-        // USE cannot be reset (COM_RESET_CONNECTION keeps the database): that connection is closed instead.
-        expect(what === 'USE' ? { ...after, id: before.id } : after).toEqual(before)
+        expect(after).toEqual(asFresh(what, before, after))
       })
 
       it(`${what} through db.kysely (autocommit) does not reach the next statement`, async () => {
@@ -59,7 +69,7 @@ describeTargets(
         const before = await look(db.kysely)
         await sql.raw(statement).execute(db.kysely)
         const after = await look(db.kysely)
-        expect(what === 'USE' ? { ...after, id: before.id } : after).toEqual(before)
+        expect(after).toEqual(asFresh(what, before, after))
       })
     }
 

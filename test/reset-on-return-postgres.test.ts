@@ -2,11 +2,12 @@
  * No session state survives a scope on PostgreSQL and PGlite: with one connection (`pool: { max: 1 }`), a scope that
  * changes its session — a role, a setting, set_config(…, false), a temporary table, a session advisory lock, LISTEN —
  * commits, and the next scope (or db.kysely statement) sees the session as it was opened, on the same backend (it
- * was reset, not replaced). The same through db.kysely's autocommit statements, and after a rollback.
+ * was reset, not replaced). The same through db.kysely's autocommit statements, and after a rollback. Each test
+ * compares with the session as the file's first scope saw it, so that a leak from any test shows wherever it lands.
  *
  * PgBouncer is covered by reset-on-return-pgbouncer.test.ts (there these statements are refused up front).
  */
-import { afterAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
 import { describeTargets } from './support/targets.js'
 
@@ -61,6 +62,16 @@ describeTargets(
       await t.exec("INSERT INTO ror_items VALUES (1, 'one') ON CONFLICT DO NOTHING")
     }
 
+    /** The session as a fresh connection shows it (pid aside), read before any test ran. */
+    let fresh: Omit<Session, 'pid'>
+    beforeAll(async () => {
+      await setUp()
+      const { pid: _pid, ...rest } = await t.db({ pool: { max: 1 } }).scope((tx) => look(tx))
+      fresh = rest
+    })
+    /** The session as a fresh one, on the same backend as `before`: it was reset, not replaced. */
+    const asFresh = (before: Session) => ({ ...fresh, pid: before.pid })
+
     for (const [what, statement] of CHANGES) {
       it(`${what} in a committed scope does not reach the next scope`, async () => {
         await setUp()
@@ -69,7 +80,7 @@ describeTargets(
         await db.scope(async (tx) => {
           await sql.raw(statement).execute(tx)
         })
-        expect(await db.scope((tx) => look(tx))).toEqual(before)
+        expect(await db.scope((tx) => look(tx))).toEqual(asFresh(before))
       })
 
       it(`${what} through db.kysely (autocommit) does not reach the next statement`, async () => {
@@ -77,7 +88,7 @@ describeTargets(
         const db = t.db({ pool: { max: 1 } })
         const before = await look(db.kysely)
         await sql.raw(statement).execute(db.kysely)
-        expect(await look(db.kysely)).toEqual(before)
+        expect(await look(db.kysely)).toEqual(asFresh(before))
       })
     }
 
@@ -92,7 +103,7 @@ describeTargets(
         })
         .catch((e: Error) => e.message)
       expect(failed).toBe('roll back')
-      expect(await db.scope((tx) => look(tx))).toEqual(before)
+      expect(await db.scope((tx) => look(tx))).toEqual(asFresh(before))
     })
 
     it('prepared statements dropped by the reset are parsed afresh: a cached query still runs after it', async () => {
@@ -117,11 +128,11 @@ describeTargets(
         return look(tx)
       })
       expect(inside).toMatchObject({ app: 'local', custom: 'local' })
-      expect(await db.scope((tx) => look(tx))).toEqual(before)
+      expect(await db.scope((tx) => look(tx))).toEqual(asFresh(before))
       await db.scope(async (tx) => {
         await sql`SET ROLE ${sql.raw(role)}`.execute(tx)
       })
-      expect(await db.scope((tx) => look(tx))).toEqual(before)
+      expect(await db.scope((tx) => look(tx))).toEqual(asFresh(before))
     })
   },
   ['postgres', 'pglite'],
