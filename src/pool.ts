@@ -47,7 +47,7 @@ export class Pool {
   #creating = 0
   /** Idle connections being pinged before they are handed out (counted, so nobody opens one too many). */
   #pinging = 0
-  /** Connections whose session is being reset before reuse (see session-state.ts): neither idle nor checked out. */
+  /** Connections being reset before reuse (see session-state.ts): neither idle nor checked out. */
   readonly #resetting = new Set<Slot>()
   #closed = false
   #nextId = 1
@@ -152,9 +152,8 @@ export class Pool {
     resetWithin(c.raw, RESET_TIMEOUT_MS).then(
       () => this.#resetting.delete(c) && this.#settle(c, destroy),
       (err: Error) => {
-        if (!this.#resetting.delete(c)) return
-        c.raw.destroy()
-        this.#events.error?.(new Error(`A connection was closed instead of reused: its session could not be reset (${err.message})`))
+        if (!this.#resetting.delete(c)) return // close() took it
+        this.#events.error?.(err)
         this.#settle(c, true)
       },
     )
