@@ -25,16 +25,22 @@ export interface SessionRule {
   readonly why: string
   /** The transaction-local form, or what to do instead. */
   readonly instead: string
-  /** 'reset': a reset undoes it; 'discard': only a new connection does (the old one is closed). */
-  readonly undo: 'reset' | 'discard'
+  /**
+   * 'reset': a reset undoes it; 'discard': only a new connection does (the old one is closed); 'none': it only takes
+   * session state away (DEALLOCATE, RESET, UNLISTEN, an unlock), so the connection needs nothing — but behind a
+   * pooler it would act on another client's server connection, so it is refused there all the same.
+   */
+  readonly undo: Undo
 }
+
+type Undo = 'reset' | 'discard' | 'none'
 
 // A statement start: the beginning of the text or after a ';', then whitespace and comments.
 const START = String.raw`(?:^|;)(?:\s|--[^\n]*\n|/\*[\s\S]*?\*/)*`
 // One argument of a function call without nested calls: quoted strings and anything but , ( ) '.
 const ARG = String.raw`(?:'[^']*'|[^,()'])*`
 
-const rule = (name: string, source: string, why: string, instead: string, undo: 'reset' | 'discard' = 'reset'): SessionRule => ({
+const rule = (name: string, source: string, why: string, instead: string, undo: Undo = 'reset'): SessionRule => ({
   name,
   pattern: new RegExp(source, 'i'),
   why,
@@ -42,13 +48,22 @@ const rule = (name: string, source: string, why: string, instead: string, undo: 
   undo,
 })
 
+const SET_WHY = "a session setting (SET, SET ROLE, SET SESSION AUTHORIZATION) stays on the connection and leaks into other clients' transactions"
+const SET_INSTEAD = 'use SET LOCAL inside db.scope() (or set_config(name, value, true)), or ALTER ROLE … SET for a default'
+const LOCK_WHY = 'a session-level advisory lock stays on the server connection after the transaction, where another client gets it next'
+const LOCK_INSTEAD = 'use pg_advisory_xact_lock() / pg_try_advisory_xact_lock() inside db.scope(), released at commit or rollback'
+const LISTEN_WHY = 'notifications are delivered to a server connection, which the pooler hands to other clients between transactions'
+const LISTEN_INSTEAD = 'open a direct connection to PostgreSQL (not through PgBouncer) for LISTEN'
+const PREPARE_WHY = 'a named prepared statement lives on one server connection; the next EXECUTE may run on another'
+const PREPARE_INSTEAD = 'send parameterised queries through Kysely (unnamed statements) instead of PREPARE/EXECUTE'
+
 /** PostgreSQL and PGlite. */
 const POSTGRES: readonly SessionRule[] = [
   rule(
     'session SET/RESET',
-    `${START}(?:SET(?!\\s+(?:LOCAL|TRANSACTION|CONSTRAINTS)\\b)|RESET)\\b`,
-    "a session setting (SET, SET ROLE, SET SESSION AUTHORIZATION) stays on the connection and leaks into other clients' transactions",
-    'use SET LOCAL inside db.scope() (or set_config(name, value, true)), or ALTER ROLE … SET for a default',
+    `${START}SET(?!\\s+(?:LOCAL|TRANSACTION|CONSTRAINTS)\\b)\\b`,
+    SET_WHY,
+    SET_INSTEAD,
   ),
   rule(
     'set_config(…, false)',
@@ -62,30 +77,20 @@ const POSTGRES: readonly SessionRule[] = [
     'a temporary object lives as long as the session, where another client finds it',
     'use CREATE TEMP TABLE … ON COMMIT DROP inside db.scope(): dropped at commit or rollback',
   ),
-  rule(
-    'session advisory lock',
-    String.raw`\bpg_(?:try_)?advisory_(?:un)?lock(?:_shared|_all)?\s*\(`,
-    'a session-level advisory lock stays on the server connection after the transaction, where another client gets it next',
-    'use pg_advisory_xact_lock() / pg_try_advisory_xact_lock() inside db.scope(), released at commit or rollback',
-  ),
-  rule(
-    'LISTEN/UNLISTEN',
-    `${START}(?:LISTEN|UNLISTEN)\\b`,
-    'notifications are delivered to a server connection, which the pooler hands to other clients between transactions',
-    'open a direct connection to PostgreSQL (not through PgBouncer) for LISTEN',
-  ),
-  rule(
-    'PREPARE',
-    `${START}(?:PREPARE(?!\\s+TRANSACTION\\b)|DEALLOCATE)\\b`,
-    'a named prepared statement lives on one server connection; the next EXECUTE may run on another',
-    'send parameterised queries through Kysely (unnamed statements) instead of PREPARE/EXECUTE',
-  ),
+  rule('session advisory lock', String.raw`\bpg_(?:try_)?advisory_lock(?:_shared)?\s*\(`, LOCK_WHY, LOCK_INSTEAD),
+  rule('LISTEN/UNLISTEN', `${START}LISTEN\\b`, LISTEN_WHY, LISTEN_INSTEAD),
+  rule('PREPARE', `${START}PREPARE(?!\\s+TRANSACTION\\b)\\b`, PREPARE_WHY, PREPARE_INSTEAD),
   rule(
     'DECLARE … WITH HOLD',
     `${START}DECLARE\\b[^;]*\\bWITH\\s+HOLD\\b`,
     'a holdable cursor outlives its transaction on a server connection the pooler gives away',
     'declare the cursor WITHOUT HOLD and read it inside one db.scope(), or page with keyset queries',
   ),
+  // What only takes session state away: nothing to reset, but refused behind a pooler.
+  rule('session SET/RESET', `${START}RESET\\b`, SET_WHY, SET_INSTEAD, 'none'),
+  rule('session advisory lock', String.raw`\bpg_advisory_unlock(?:_shared|_all)?\s*\(`, LOCK_WHY, LOCK_INSTEAD, 'none'),
+  rule('LISTEN/UNLISTEN', `${START}UNLISTEN\\b`, LISTEN_WHY, LISTEN_INSTEAD, 'none'),
+  rule('PREPARE', `${START}DEALLOCATE\\b`, PREPARE_WHY, PREPARE_INSTEAD, 'none'),
 ]
 
 /** MySQL and MariaDB. */
@@ -120,9 +125,12 @@ interface Rules {
   readonly rules: readonly SessionRule[]
 }
 
+const STRENGTH: Record<Undo, number> = { discard: 0, reset: 1, none: 2 }
+
+/** The strongest undo first, so that the first rule a statement matches says what its connection needs. */
 const combine = (rules: readonly SessionRule[]): Rules => ({
   any: new RegExp(rules.map((r) => `(?:${r.pattern.source})`).join('|'), 'i'),
-  rules,
+  rules: [...rules].sort((a, b) => STRENGTH[a.undo] - STRENGTH[b.undo]),
 })
 
 const BY_DIALECT: Record<DialectName, Rules> = { postgres: combine(POSTGRES), pglite: combine(POSTGRES), mysql: combine(MYSQL) }

@@ -81,6 +81,13 @@ describe('session-changing statements', () => {
     for (const text of POSTGRES_UNMARKED) expect([text, sessionChange(text, 'postgres')]).toEqual([text, undefined])
   })
 
+  it('PostgreSQL: what only takes session state away needs no reset (but is found, for the pooler to refuse)', () => {
+    for (const text of ['RESET ALL', 'DEALLOCATE ALL', 'UNLISTEN *', 'SELECT pg_advisory_unlock_all()']) {
+      expect([text, sessionChange(text, 'postgres')?.undo]).toEqual([text, 'none'])
+    }
+    expect(sessionChange('UNLISTEN a; LISTEN b', 'postgres')?.undo).toBe('reset')
+  })
+
   it('MySQL: each session change is found, named; USE needs a new connection', () => {
     for (const [text, name] of MYSQL_MARKED) expect([text, sessionChange(text, 'mysql')?.name]).toEqual([text, name])
     expect(sessionChange('USE other', 'mysql')).toMatchObject({ name: 'USE', undo: 'discard' })

@@ -59,7 +59,7 @@ export class EngineConnection implements DatabaseConnection {
     const change = sessionChange(q.sql, this.#engine.driver.name)
     if (change === undefined) return undefined
     if (this.#engine.config.pooler) return Promise.reject(poolerError(change))
-    if (checkout.session !== 'discard') checkout.session = change.undo
+    if (change.undo !== 'none' && checkout.session !== 'discard') checkout.session = change.undo
     return undefined
   }
 
