@@ -152,6 +152,14 @@ export interface DbConfig {
    * defineDb({ url: process.env.DATABASE_URL, replicas: [process.env.REPLICA_URL!] })
    */
   readonly replicas?: readonly (string | ConnectionConfig)[]
+  /**
+   * A direct PostgreSQL URL for `db.listen`'s connection when `url` goes through PgBouncer (`pooler: 'pgbouncer'`),
+   * whose transaction pooling loses a LISTEN.
+   *
+   * @example
+   * defineDb({ url: PGBOUNCER_URL, pooler: 'pgbouncer', listenUrl: 'postgres://app@db-primary:5432/app' })
+   */
+  readonly listenUrl?: string
   readonly replicaHealthCheckMs?: number
   /**
    * Drain and dispose every engine on these signals (see `drainOnSignals`). `true` means SIGTERM and SIGINT.
@@ -184,6 +192,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   pooler: true,
   statementCache: true,
   replicas: true,
+  listenUrl: true,
   replicaHealthCheckMs: true,
   shutdown: true,
   onHookError: true,
@@ -247,6 +256,8 @@ export interface ResolvedConfig {
   /** Replica URLs (with their passwords; never printed) and connection objects. */
   readonly replicas: readonly (string | ConnectionConfig)[]
   readonly replicaHealthCheckMs: number
+  /** db.listen's direct URL (with its password; never printed). */
+  readonly listenUrl: string | undefined
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
   /**
@@ -372,10 +383,20 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     statementCache,
     replicas,
     replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
+    listenUrl: listenUrlOf(config.listenUrl, dialect),
     onHookError: config.onHookError,
     logger: config.logger ?? defaultLogger,
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),
   }
+}
+
+/** `listenUrl`: a postgres:// URL, for a PostgreSQL db only. */
+function listenUrlOf(url: unknown, dialect: string): string | undefined {
+  if (url === undefined) return undefined
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url) || dialect !== 'postgres') {
+    throw new ConfigError('listenUrl is a postgres:// URL for db.listen\'s direct connection, on a PostgreSQL db only. Remove it, or give one.')
+  }
+  return url
 }

@@ -11,6 +11,9 @@ import { ReplicaSet } from './engine/replicas.js'
 import { drainOnSignals } from './engine/shutdown.js'
 import { EngineDisposedError, ForeignOwnerError } from './errors.js'
 import type { Owner } from './guard.js'
+import { listenerFor, listenerStats } from './listen/for-engine.js'
+import type { ListenerStats, ListenOptions } from './listen/listener.js'
+import { notify } from './listen/notify.js'
 import type { PoolStats } from './pool.js'
 import { activeFrame } from './scope/context.js'
 import { foreignQueryGuard } from './scope/foreign-query.js'
@@ -32,8 +35,8 @@ function disposeWithReplicas(engine: Engine, replicas: ReplicaSet | undefined, g
   return Promise.all([engine.dispose(graceMs), replicas?.dispose(graceMs)]).then(() => undefined)
 }
 
-/** What `db.stats()` returns. */
-export type DbStats = PoolStats
+/** What `db.stats()` returns: the pool's numbers, and `listener` once `db.listen` opened its connection. */
+export type DbStats = PoolStats & { readonly listener?: ListenerStats }
 
 /** A database: one engine (pool) per URL per process, typed by the generated `DB` interface. */
 export class Db<DB> implements AsyncDisposable {
@@ -145,7 +148,35 @@ export class Db<DB> implements AsyncDisposable {
    * metrics.gauge('db.waiting', db.stats().waiting)
    */
   stats(): DbStats {
-    return this.#engine.stats()
+    const listener = listenerStats(this.#engine)
+    return listener ? { ...this.#engine.stats(), listener } : this.#engine.stats()
+  }
+
+  /**
+   * Calls `handler(payload)` for every notification on `channel` (PostgreSQL and PGlite). One connection per db,
+   * outside the pool, carries every channel; when it is lost it reconnects with backoff, LISTENs again and calls
+   * `onReconnect`. Resolves, once LISTEN is in place, to `unlisten()`.
+   *
+   * @example
+   * const unlisten = await db.listen('cache', (key) => cache.delete(key), { onReconnect: () => cache.clear() })
+   */
+  listen(channel: string, handler: (payload: string) => unknown, options?: ListenOptions): Promise<() => Promise<void>> {
+    try {
+      return listenerFor(this.#live()).listen(channel, handler, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Sends a notification outside any scope (autocommit): `SELECT pg_notify(channel, payload)`. Inside a scope use
+   * `tx.notify`, delivered only if the scope commits.
+   *
+   * @example
+   * await db.notify('cache', 'user:1')
+   */
+  notify(channel: string, payload?: string): Promise<void> {
+    return notify(this.kysely, this.dialect, channel, payload)
   }
 
   /**

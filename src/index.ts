@@ -7,6 +7,7 @@
  * await db.scope(async (tx) => tx.insertInto('users').values({ email, name }).execute())
  */
 export { defineDb, Db, type DbStats } from './db.js'
+export type { ListenOptions, ListenerStats } from './listen/listener.js'
 export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine/shutdown.js'
 export type { Owner } from './guard.js'
 export { ScopeTransaction, ManualTransaction } from './scope/transaction.js'

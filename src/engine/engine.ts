@@ -46,6 +46,8 @@ export class Engine {
   #pool: Pool | undefined
   #disposed = false
   #disposing: Promise<void> | undefined
+  /** What else closes with the engine (db.listen's connection). */
+  readonly #closers: (() => Promise<void>)[] = []
 
   constructor(key: string, config: ResolvedConfig, generation: number, hooks: EngineHooks) {
     this.key = key
@@ -203,10 +205,16 @@ export class Engine {
     this.#disposed = true
     this.hooks.onDispose?.(this)
     this.#disposing = (async () => {
+      await Promise.all(this.#closers.map((close) => close().catch(() => undefined)))
       await this.#pool?.close(graceMs, (raw) => this.driver.cancel(raw))
       await this.#driver?.end()
     })()
     return this.#disposing
+  }
+
+  /** Registers what else closes when the engine is disposed (a connection outside the pool). */
+  addCloser(close: () => Promise<void>): void {
+    this.#closers.push(close)
   }
 
   /** The error for work on a connection that dispose() cut after its grace. */

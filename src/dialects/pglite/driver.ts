@@ -34,6 +34,7 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
   return {
     name: 'pglite',
     maxPoolSize: 1,
+    embedded: get,
     async connect() {
       const session = await openSession(await get(), parsers)
       if (!arraysReady) {
