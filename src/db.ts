@@ -19,6 +19,7 @@ import { activeFrame } from './scope/context.js'
 import { foreignQueryGuard } from './scope/foreign-query.js'
 import type { ScopeOptions } from './scope/options.js'
 import { beginManual, runScope } from './scope/run.js'
+import { beginTestTransaction, testTransactionOf, type TestTransaction } from './scope/test-transaction.js'
 import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
 
 /**
@@ -120,7 +121,7 @@ export class Db<DB> implements AsyncDisposable {
     // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
     // Inside an active scope (wherever it runs) it is not routed: it nests in that scope, where a readOnly option is
     // the usual ConfigError. The primary stays the scope's family, so scopes nested in it find it.
-    const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
+    const replica = options?.readOnly === true && !activeFrame(primary) && !testTransactionOf(primary) ? this.#replicas?.pick() : undefined
     if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options, primary))
     return runScope<DB, T>(primary, fn, options)
   }
@@ -139,6 +140,24 @@ export class Db<DB> implements AsyncDisposable {
     // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
     return beginManual<DB>(replica ?? primary, options, primary)
+  }
+
+  /**
+   * For integration tests: opens one transaction that, until `rollback()`, every `db.scope` (as a savepoint) and every
+   * `db.kysely` statement of this db in this process joins, one at a time. A scope that throws rolls back to its
+   * savepoint; afterCommit hooks run when a scope releases its savepoint; `rollback()` leaves nothing behind.
+   *
+   * @example
+   * let t: TestTransaction
+   * beforeEach(async () => { t = await db.beginTestTransaction() })
+   * afterEach(() => t.rollback())
+   */
+  beginTestTransaction(): Promise<TestTransaction> {
+    try {
+      return beginTestTransaction(this.#live())
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /**

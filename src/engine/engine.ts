@@ -8,7 +8,7 @@
  * try { await checkout.raw.query('SELECT 1', []) } finally { engine.release(checkout) }
  */
 import { inspect } from 'node:util'
-import type { Dialect, Kysely, KyselyProps } from 'kysely'
+import type { CompiledQuery, Dialect, Kysely, KyselyProps, QueryResult } from 'kysely'
 import type { Checkout, Trace } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
 import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
@@ -34,6 +34,10 @@ export interface EngineHooks {
   readonly destroyKysely?: (engine: Engine) => Promise<void>
 }
 
+const TEST_TRANSACTION_DRIVER =
+  'db.kysely.transaction(), connection() and streams take a connection of their own, outside the test transaction ' +
+  '(db.beginTestTransaction()) that is open: use db.scope() instead, which joins it as a savepoint.'
+
 export class Engine {
   readonly key: string
   readonly config: ResolvedConfig
@@ -46,6 +50,11 @@ export class Engine {
   #pool: Pool | undefined
   #disposed = false
   #disposing: Promise<void> | undefined
+  /**
+   * While db.beginTestTransaction() is open: runs a `db.kysely` statement inside the test transaction instead of on a
+   * pooled connection (set and cleared by scope/test-transaction.ts).
+   */
+  testStatement: (<R>(q: CompiledQuery) => Promise<QueryResult<R>>) | undefined
   /** What else closes with the engine (db.listen's connection). */
   readonly #closers: (() => Promise<void>)[] = []
 
@@ -59,6 +68,7 @@ export class Engine {
         new SourceDriver<EngineConnection>({
           acquire: async () => {
             this.beforeRootQuery()
+            if (this.testStatement) throw new ConfigError(TEST_TRANSACTION_DRIVER)
             return new EngineConnection(this, await this.acquire())
           },
           release: (c) => this.release(c.checkout, c.broken),

@@ -40,6 +40,10 @@ export class RootExecutor extends DefaultQueryExecutor {
   override async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const engine = this.#engine
     engine.beforeRootQuery()
+    if (engine.testStatement) {
+      const r = await engine.testStatement<R>(compiledQuery)
+      return this.plugins.length === 0 ? r : transformResult(this.plugins, r, compiledQuery.queryId)
+    }
     const conn = new EngineConnection(engine, await engine.acquire(false))
     let result: QueryResult<R>
     try {
