@@ -4,6 +4,7 @@
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
+import { listenUrlOf } from './listen/listen-url.js'
 import { keysOf, unknownKeyProblem } from './known-keys.js'
 import type { PoolOptions } from './pool.js'
 import { redactUrl } from './redact.js'
@@ -152,13 +153,7 @@ export interface DbConfig {
    * defineDb({ url: process.env.DATABASE_URL, replicas: [process.env.REPLICA_URL!] })
    */
   readonly replicas?: readonly (string | ConnectionConfig)[]
-  /**
-   * A direct PostgreSQL URL for `db.listen`'s connection when `url` goes through PgBouncer (`pooler: 'pgbouncer'`),
-   * whose transaction pooling loses a LISTEN.
-   *
-   * @example
-   * defineDb({ url: PGBOUNCER_URL, pooler: 'pgbouncer', listenUrl: 'postgres://app@db-primary:5432/app' })
-   */
+  /** A direct PostgreSQL URL for `db.listen` when `url` goes through PgBouncer, which loses a LISTEN: `'postgres://app@db:5432/app'`. */
   readonly listenUrl?: string
   readonly replicaHealthCheckMs?: number
   /**
@@ -390,13 +385,4 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),
   }
-}
-
-/** `listenUrl`: a postgres:// URL, for a PostgreSQL db only. */
-function listenUrlOf(url: unknown, dialect: string): string | undefined {
-  if (url === undefined) return undefined
-  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url) || dialect !== 'postgres') {
-    throw new ConfigError('listenUrl is a postgres:// URL for db.listen\'s direct connection, on a PostgreSQL db only. Remove it, or give one.')
-  }
-  return url
 }
