@@ -235,3 +235,18 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`Timed out after ${ms} ms`)), ms).unref())])
 }
+
+describe('examples/monorepo tests', () => {
+  it("packages/data's tests run inside db.beginTestTransaction() and leave no rows behind", () => {
+    const migrate = run('npm', ['run', 'migrate'])
+    expect(migrate.status, output(migrate)).toBe(0)
+    const r = run('npm', ['test', '-w', '@acme/data'])
+    expect(r.status, output(r)).toBe(0)
+    expect(output(r)).toMatch(/# pass 3/)
+  }, 120_000)
+
+  it('after them, no row they wrote is left', async () => {
+    const left = await withPg((c) => c.query("SELECT count(*)::int AS n FROM users WHERE email IN ('ada@example.com', 'grace@example.com')"), database.url)
+    expect(left.rows[0]).toEqual({ n: 0 })
+  })
+})
