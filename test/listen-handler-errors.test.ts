@@ -2,17 +2,13 @@
  * A db.listen handler that throws or rejects goes to onHookError (else the logger) and stops neither the listener nor
  * the other handlers.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { defineDb, disposeAll } from '../src/index.js'
 import { Inbox } from './support/listen-inbox.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'listen handler errors')
-})
+const testDb = useTestDatabase('postgres', 'listen handler errors')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it('a throwing and a rejecting handler are reported to onHookError; the other handler and later notifications still arrive', async () => {
   const errors: unknown[] = []

@@ -2,17 +2,13 @@
  * db.listen survives a killed backend (pg_terminate_backend): it reconnects, LISTENs again, calls onReconnect, and
  * delivery resumes — each notification once.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { defineDb, disposeAll } from '../src/index.js'
 import { Inbox, Signal, listenBackendPid, terminate } from './support/listen-inbox.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'listen killed')
-})
+const testDb = useTestDatabase('postgres', 'listen killed')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it('after pg_terminate_backend on the listen connection, it reconnects, calls onReconnect, and later notifications arrive once', async () => {
   const db = defineDb({ url: testDb.url, logger: { warn: () => undefined } })

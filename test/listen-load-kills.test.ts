@@ -3,17 +3,13 @@
  * a reconnect completed (onReconnect) arrives exactly once; notifications sent during an outage may be lost (as
  * PostgreSQL drops them) but none arrives twice.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { defineDb, disposeAll } from '../src/index.js'
 import { Inbox, Signal, listenBackendPid, terminate } from './support/listen-inbox.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'listen load')
-})
+const testDb = useTestDatabase('postgres', 'listen load')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 const KILLS = 5
 const PER_ROUND = 200

@@ -1,14 +1,10 @@
 /** MySQL/MariaDB have no LISTEN/NOTIFY: db.listen, db.notify and tx.notify reject with a ConfigError saying so. */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { ConfigError, defineDb, disposeAll } from '../src/index.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('mysql', 'listen mysql')
-})
+const testDb = useTestDatabase('mysql', 'listen mysql')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it('db.listen, db.notify and tx.notify on MariaDB: "not supported on MySQL", with no connection opened for them', async () => {
   const db = defineDb({ url: testDb.url })

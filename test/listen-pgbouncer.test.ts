@@ -3,20 +3,16 @@
  * ConfigError that says so; with listenUrl (PostgreSQL itself) it listens there, and notifications sent through
  * PgBouncer arrive.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, defineDb, disposeAll } from '../src/index.js'
 import { pgbouncerMissing } from './support/pgbouncer.js'
 import { Inbox } from './support/listen-inbox.js'
 import { pgbouncerUrlFor } from './support/servers.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
 describe.skipIf(pgbouncerMissing())('db.listen behind PgBouncer', () => {
-  let testDb: TestDatabase
-  beforeAll(async () => {
-    testDb = await createTestDatabase('postgres', 'listen pgbouncer')
-  })
+  const testDb = useTestDatabase('postgres', 'listen pgbouncer')
   afterEach(() => disposeAll())
-  afterAll(() => testDb.drop())
 
   it('without listenUrl: a ConfigError naming listenUrl, and no connection is opened', async () => {
     const db = defineDb({ url: pgbouncerUrlFor(testDb.name), pooler: 'pgbouncer' })

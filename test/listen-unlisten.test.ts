@@ -1,15 +1,11 @@
 /** After `unlisten()` resolves, the handler receives nothing more; other handlers of the channel still do. */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { defineDb, disposeAll } from '../src/index.js'
 import { Inbox } from './support/listen-inbox.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'listen unlisten')
-})
+const testDb = useTestDatabase('postgres', 'listen unlisten')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it('no notification reaches a handler after its unlisten(); the other handler on the channel still gets them', async () => {
   const db = defineDb({ url: testDb.url })

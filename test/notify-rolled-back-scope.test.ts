@@ -1,15 +1,11 @@
 /** tx.notify is part of the scope's transaction: delivered when it commits, never when it rolls back. */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { defineDb, disposeAll } from '../src/index.js'
 import { Inbox } from './support/listen-inbox.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'notify rollback')
-})
+const testDb = useTestDatabase('postgres', 'notify rollback')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it("a rolled-back scope's notify is never delivered; a committed one is, and only at commit", async () => {
   const db = defineDb({ url: testDb.url })

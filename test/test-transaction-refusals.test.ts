@@ -3,18 +3,14 @@
  * behind pooler: 'pgbouncer'; and while one is open, db.kysely.transaction() (which would take a connection of its
  * own, outside it).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, defineDb, disposeAll } from '../src/index.js'
 import { pgbouncerMissing } from './support/pgbouncer.js'
 import { pgbouncerUrlFor } from './support/servers.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { useTestDatabase } from './support/test-db.js'
 
-let testDb: TestDatabase
-beforeAll(async () => {
-  testDb = await createTestDatabase('postgres', 'test tx refusals')
-})
+const testDb = useTestDatabase('postgres', 'test tx refusals')
 afterEach(() => disposeAll())
-afterAll(() => testDb.drop())
 
 it('a second beginTestTransaction while one is open is a ConfigError; after rollback() a new one opens', async () => {
   const db = defineDb({ url: testDb.url })
