@@ -92,10 +92,13 @@ export class ScopeEndedError extends DbscopeError {
   }
 }
 
-/** The scope ran past `timeoutMs`; its statement was cancelled on the server and the work rolled back. */
+/**
+ * The scope ran past `timeoutMs` and was ended: nothing in it committed. Its running statement is cancelled and its
+ * work rolled back in the background; a connection that does not answer within a short grace is destroyed instead.
+ */
 export class ScopeTimeoutError extends DbscopeError {
   constructor(timeoutMs: number, options?: { cause?: unknown }) {
-    super('SCOPE_TIMEOUT', `The transaction scope exceeded its timeoutMs of ${timeoutMs} ms; its statement was cancelled and its work rolled back. Raise timeoutMs, or do less inside the scope.`, {
+    super('SCOPE_TIMEOUT', `The transaction scope exceeded its timeoutMs of ${timeoutMs} ms and was ended: nothing in it was committed. Raise timeoutMs, or do less inside the scope.`, {
       ...options,
       retryable: true,
     })
