@@ -8,6 +8,7 @@
  * const pool = new Pool(() => driver.connect(), { max: 10, acquireTimeoutMs: 5_000 })
  * const c = await pool.acquire(); try { await c.raw.query('SELECT 1', []) } finally { pool.release(c) }
  */
+import { TIMED_OUT, within } from './bounded.js'
 import { captureOrigin, type Checkout, type Origin, type Trace } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
 import { EngineDisposedError, PoolTimeoutError } from './errors.js'
@@ -26,6 +27,9 @@ interface Waiter {
 const PING_SQL = 'SELECT 1'
 /** How long a cut connection may take to come back once its statement was cancelled, before it is dropped. */
 const CUT_SETTLE_MS = 1_000
+/** How long a prePing may wait for its answer (within acquireTimeoutMs) before the connection counts as dead. */
+export const PING_TIMEOUT_MS = 2_000
+const CLOSE_WAIT_MS = 1_000 // how long dispose() waits for an idle connection's polite close, or a cancel
 
 /** One physical connection, as the pool keeps it. Each checkout of it is a new Checkout handle. */
 interface Slot {
@@ -111,24 +115,34 @@ export class Pool {
   }
 
   async #acquireSlow(origin: Origin | undefined): Promise<Checkout> {
-    while (this.#gate !== undefined) await this.#gate
-    if (this.#closed) throw new EngineDisposedError('The pool is closed: the engine was disposed. Create a new db with defineDb().')
+    // While the first connection's budget check runs, wait in line: counted in stats().waiting, within acquireTimeoutMs.
+    if (this.#gate !== undefined) return this.#wait(origin)
+    const until = this.#opts.acquireTimeoutMs > 0 ? Date.now() + this.#opts.acquireTimeoutMs : Number.POSITIVE_INFINITY
     for (let c = this.#takeIdle(); c !== undefined; c = this.#takeIdle()) {
-      if (this.#opts.prePing) {
-        this.#pinging++
-        try {
-          await c.raw.query(PING_SQL, [])
-        } catch {
-          this.#discard(c)
-          continue
-        } finally {
-          this.#pinging--
-        }
+      if (this.#opts.prePing && !(await this.#ping(c, until))) {
+        if (Date.now() >= until) throw this.#timeoutError(0)
+        continue
       }
       return this.#checkOut(c, origin)
     }
     if (this.#total() < this.#opts.max) return this.#create((c) => this.#checkOut(c, origin))
     return this.#wait(origin)
+  }
+
+  /** Pings a connection taken from the idle list: true if it answered in time (PING_TIMEOUT_MS, `until`), else closed. */
+  async #ping(c: Slot, until: number): Promise<boolean> {
+    this.#pinging++
+    try {
+      const answer = await within(c.raw.query(PING_SQL, []), Math.min(PING_TIMEOUT_MS, until - Date.now()))
+      if (answer !== TIMED_OUT) return true
+      c.raw.destroy()
+    } catch {
+      // dead: closed below
+    } finally {
+      this.#pinging--
+    }
+    this.#discard(c)
+    return false
   }
 
   /** Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. */
@@ -182,12 +196,12 @@ export class Pool {
       w.done = true
       w.reject(new EngineDisposedError('The engine was disposed while this query waited for a connection. Dispose only at shutdown, once work has stopped, or use guard.owner \'recreate\'.'))
     }
-    await Promise.all(this.#idle.splice(0).map((c) => c.raw.close()))
+    await Promise.all(this.#idle.splice(0).map(async (c) => ((await within(c.raw.close(), CLOSE_WAIT_MS)) === TIMED_OUT ? c.raw.destroy() : undefined)))
     await this.#drain(graceMs)
     if (this.#busy.size > 0 && cancel) {
       const cut = [...this.#busy.keys()]
       for (const c of cut) c.cut = true
-      await Promise.all(cut.map((c) => cancel(c.raw).catch(() => undefined)))
+      await Promise.all(cut.map((c) => within(cancel(c.raw), CLOSE_WAIT_MS).catch(() => undefined)))
       await this.#drain(CUT_SETTLE_MS)
     }
     for (const c of this.#busy.values()) c.raw.destroy()
@@ -279,10 +293,12 @@ export class Pool {
     return adopted
   }
 
+  /** Opens the first-connection gate: the callers waiting behind it get connections now. */
   #openGate(open: (() => void) | undefined): void {
     if (!open) return
     this.#gate = undefined
     open()
+    this.#refill()
   }
 
   #wait(origin: Origin | undefined): Promise<Checkout> {
@@ -293,18 +309,21 @@ export class Pool {
           w.done = true
           const i = this.#waiters.indexOf(w)
           if (i >= 0) this.#waiters.splice(i, 1)
-          const s = this.stats()
-          reject(
-            new PoolTimeoutError(
-              `No connection became free within acquireTimeoutMs (${this.#opts.acquireTimeoutMs} ms). Pool: ` +
-                `max ${this.#opts.max}, busy ${s.busy}, idle ${s.idle}, waiting ${s.waiting + 1}, oldest checkout ` +
-                `${s.oldestCheckoutMs} ms. Raise pool.max, shorten transactions, or look for a leak (pool.leakWarnMs).`,
-            ),
-          )
+          reject(this.#timeoutError(1))
         }, this.#opts.acquireTimeoutMs)
       }
       this.#waiters.push(w)
     })
+  }
+
+  /** The PoolTimeoutError, with the pool's state (`self` counts the caller among the waiting when it waited). */
+  #timeoutError(self: number): PoolTimeoutError {
+    const s = this.stats()
+    return new PoolTimeoutError(
+      `No connection became free within acquireTimeoutMs (${this.#opts.acquireTimeoutMs} ms). Pool: ` +
+        `max ${this.#opts.max}, busy ${s.busy}, idle ${s.idle}, waiting ${s.waiting + self}, oldest checkout ` +
+        `${s.oldestCheckoutMs} ms. Raise pool.max, shorten transactions, or look for a leak (pool.leakWarnMs).`,
+    )
   }
 
   #nextWaiter(): Waiter | undefined {
@@ -328,7 +347,7 @@ export class Pool {
   /** Opens connections for waiters whose turn came because capacity was freed. */
   #refill(): void {
     if (this.#closed || this.#gate !== undefined) return
-    while (this.#waiters.length > 0 && this.#total() < this.#opts.max) {
+    while (this.#gate === undefined && this.#waiters.length > 0 && this.#total() < this.#opts.max) {
       const w = this.#nextWaiter()
       if (!w) return
       this.#create((c) => w.resolve(this.#checkOut(c, w.origin))).catch((err: Error) => w.reject(err))

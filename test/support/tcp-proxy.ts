@@ -17,6 +17,8 @@ export interface TcpProxy {
   sever(): void
   /** Stops forwarding on every connection currently open through the proxy, without closing any. */
   silence(): void
+  /** From now on, a connection goes silent (as silence() does) as soon as the client sends bytes holding `text`. */
+  silenceWhen(text: string): void
   close(): Promise<void>
 }
 
@@ -24,6 +26,17 @@ export function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>()
   /** Silenced connections: closed only by close(). */
   const silent = new Set<[Socket, Socket]>()
+  let trigger: string | undefined
+  const quiet = (pair: [Socket, Socket]) => {
+    const [a, b] = pair
+    a.unpipe(b)
+    b.unpipe(a)
+    // Read and drop whatever arrives, so that neither side sees back-pressure or a close.
+    a.on('data', () => undefined)
+    b.on('data', () => undefined)
+    pairs.delete(pair)
+    silent.add(pair)
+  }
   const server = createServer((client) => {
     const upstream = connect(port, host)
     const pair: [Socket, Socket] = [client, upstream]
@@ -36,7 +49,11 @@ export function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream)
+    client.on('data', (chunk: Buffer) => {
+      if (!pairs.has(pair)) return // silenced: dropped
+      if (trigger !== undefined && chunk.includes(trigger)) quiet(pair)
+      else upstream.write(chunk)
+    })
     upstream.pipe(client)
   })
   return new Promise((resolve, reject) => {
@@ -51,21 +68,15 @@ export function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
         silent.clear()
       }
       const silence = () => {
-        for (const pair of pairs) {
-          const [a, b] = pair
-          a.unpipe(b)
-          b.unpipe(a)
-          // Read and drop whatever arrives, so that neither side sees back-pressure or a close.
-          a.on('data', () => undefined)
-          b.on('data', () => undefined)
-          silent.add(pair)
-        }
-        pairs.clear()
+        for (const pair of [...pairs]) quiet(pair)
       }
       resolve({
         port: (server.address() as { port: number }).port,
         sever,
         silence,
+        silenceWhen(text: string) {
+          trigger = text
+        },
         close() {
           sever()
           return new Promise((r) => server.close(() => r()))
