@@ -19,6 +19,8 @@ export type DbscopeErrorCode =
   | 'FOREIGN_CONNECTION'
   | 'POOLER_UNSUPPORTED'
   | 'VALUE_PARSE'
+  | 'STREAM_ACTIVE'
+  | 'TOO_MANY_PARAMETERS'
   | QueryErrorCode
 
 /** Base class: `code` is stable across releases, `retryable` says whether re-running the unit of work may succeed. */
@@ -154,6 +156,35 @@ export class ValueParseError extends DbscopeError {
     const why = cause instanceof Error ? cause.message : String(cause)
     super('VALUE_PARSE', `The value of column "${column}" could not be read: ${why}. Fix the stored value, or select it as text (CAST(… AS CHAR)).`, { cause })
     this.column = column
+  }
+}
+
+/**
+ * A statement was issued in a scope while a `.stream()` of that scope was still being read. A scope has one
+ * connection, which answers one statement at a time: the statement would wait for the stream, and the stream for the
+ * loop that issued it. Raised before the statement is sent; the scope and its stream carry on.
+ */
+export class StreamActiveError extends DbscopeError {
+  constructor() {
+    super(
+      'STREAM_ACTIVE',
+      'A statement was issued in this scope while its .stream() is still being read, on the same connection. Finish ' +
+        'or break the stream first, or collect what the statement needs and run it after the loop.',
+    )
+  }
+}
+
+/**
+ * PostgreSQL takes at most 65,535 bind parameters in one statement. Raised before the statement is sent; the
+ * connection stays usable. Not retryable: the same statement fails again.
+ */
+export class TooManyParametersError extends DbscopeError {
+  constructor(count: number, limit: number) {
+    super(
+      'TOO_MANY_PARAMETERS',
+      `This statement has ${count} bind parameters; PostgreSQL takes at most ${limit} in one statement. It was not ` +
+        `sent. Split it into batches (for an insert: rows per batch × columns ≤ ${limit}).`,
+    )
   }
 }
 

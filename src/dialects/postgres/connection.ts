@@ -12,6 +12,7 @@ import type { QueryResult } from 'kysely'
 import type { RawConnection } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
+import { tooManyParameters } from './parameters.js'
 import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
 import type { DroppedStatements, StatementCache } from './statements.js'
 
@@ -84,6 +85,8 @@ export class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = tooManyParameters(params)
+    if (refused) return Promise.reject(refused)
     const cache = this.#cacheFor(sql, params)
     if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
@@ -94,6 +97,8 @@ export class PostgresConnection implements RawConnection {
   }
 
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = tooManyParameters(params)
+    if (refused) return Promise.reject(refused)
     return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
   }
 
@@ -124,6 +129,10 @@ export class PostgresConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    const refused = tooManyParameters(params)
+    if (refused) return (async function* (): AsyncIterableIterator<QueryResult<R>> {
+      throw refused
+    })()
     return streamPortal<R>(this.#client, sql, params, chunkSize)
   }
 

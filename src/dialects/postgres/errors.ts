@@ -1,5 +1,5 @@
 /** PostgreSQL SQLSTATE → typed dbscope errors. */
-import { QueryError, queryError, type QueryErrorCode } from '../../errors.js'
+import { DbscopeError, queryError, type QueryErrorCode } from '../../errors.js'
 import { isSocketError } from '../socket-errors.js'
 
 interface PgLikeError {
@@ -38,7 +38,7 @@ function isStaleStatement(code: string | undefined, message: string): boolean {
 
 /** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */
 export function classifyPostgresError(err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof QueryError) return err
+  if (!(err instanceof Error) || err instanceof DbscopeError) return err
   const e = err as PgLikeError
   const code = e.code
   const base = { cause: err, sqlState: code, constraint: e.constraint }
