@@ -47,7 +47,8 @@ export class ConfigError extends DbscopeError {
 /**
  * A connection could not be opened (server down, refused, bad credentials, a password function that failed); the
  * message names the server, never the password. Retryable, except when a TLS check failed (the chain, the
- * certificate's dates, the host name), which retrying cannot fix; the message then names the check.
+ * certificate's dates, the host name) or the server refused the login with a fixed password, which retrying cannot
+ * fix (a password function is asked again on the next connect, so its login failures stay retryable).
  */
 export class ConnectError extends DbscopeError {
   constructor(message: string, cause: unknown, options?: { retryable?: boolean }) {
@@ -218,7 +219,11 @@ export class ForeignKeyViolationError extends QueryError {}
 export class NotNullViolationError extends QueryError {}
 /** PostgreSQL 57014 / MySQL 3024, 1317: the statement was cancelled or ran past its time limit. */
 export class StatementTimeoutError extends QueryError {}
-/** The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work. */
+/**
+ * The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work, except
+ * with code IDLE_IN_TRANSACTION_TIMEOUT (the server ended it for idling in a transaction) or when a COMMIT went
+ * unanswered (`retryable` false: whether it committed is unknown).
+ */
 export class ConnectionLostError extends QueryError {}
 /**
  * PostgreSQL: the statement cache's prepared form of a statement went stale (an ALTER TABLE changed its result, or
@@ -236,6 +241,7 @@ export type QueryErrorCode =
   | 'NOT_NULL_VIOLATION'
   | 'STATEMENT_TIMEOUT'
   | 'CONNECTION_LOST'
+  | 'IDLE_IN_TRANSACTION_TIMEOUT'
   | 'STALE_STATEMENT'
   | 'QUERY_FAILED'
 
@@ -264,6 +270,14 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     cls: ConnectionLostError,
     retryable: true,
     hint: 'The database connection was lost and has been discarded; retry the unit of work. If this repeats, check the server and the network.',
+  },
+  // A ConnectionLostError (the connection is gone) with its own code; retrying the same idle transaction fails again.
+  IDLE_IN_TRANSACTION_TIMEOUT: {
+    cls: ConnectionLostError,
+    retryable: false,
+    hint:
+      'The server ended this connection for idling in a transaction longer than pool.idleInTransactionTimeoutMs, and ' +
+      'rolled the transaction back. Keep other work (network calls, waits) out of the transaction, or raise the timeout.',
   },
   STALE_STATEMENT: {
     cls: StaleStatementError,

@@ -146,7 +146,7 @@ export class Engine {
       return await this.driver.connect()
     } catch (err) {
       if (err instanceof ConfigError) throw err
-      throw connectError(this.describe(), err, (text) => this.redact(text))
+      throw connectError(this.describe(), err, (text) => this.redact(text), this.config.password?.dynamic === true)
     }
   }
 

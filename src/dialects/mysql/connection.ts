@@ -8,6 +8,7 @@
  */
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
+import { queryError } from '../../errors.js'
 import type { RawConnection } from '../dialect.js'
 import { isMysqlConnectionError } from './errors.js'
 import { streamRows } from './stream.js'
@@ -17,11 +18,22 @@ export class MysqlConnection implements RawConnection {
   readonly #conn: Connection
   readonly #converters: ColumnConverters
   #broken = false
+  /** What broke the connection: a later statement fails with it, not mysql2's "closed state" error. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
+  /**
+   * MariaDB's idle_transaction_timeout in ms, when set: the server then resets a connection whose transaction sat
+   * idle that long, with no error of its own, so the connection tracks its transaction and when it last heard back.
+   */
+  readonly #idleLimit: number | undefined
+  #inTransaction = false
+  #pending = 0
+  #answeredAt = 0
 
-  constructor(conn: Connection, converters: ColumnConverters) {
+  constructor(conn: Connection, converters: ColumnConverters, idleInTransactionMs?: number) {
     this.#conn = conn
     this.#converters = converters
+    this.#idleLimit = idleInTransactionMs
     // Listeners for the whole life of the connection: an 'error' after end() must not go unhandled either.
     conn.on('error', (err: Error) => this.#markBroken(err))
     conn.on('end', () => this.#markBroken(new Error('Connection closed')))
@@ -36,8 +48,11 @@ export class MysqlConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    if (this.#brokenBy) return Promise.reject(this.#brokenBy)
+    if (this.#idleLimit !== undefined) this.#sending(sql)
     return new Promise((resolve, reject) => {
       this.#conn.query(sql, params as unknown[], ((err: Error | null, result: unknown, fields: FieldPacket[] | undefined) => {
+        if (this.#idleLimit !== undefined) this.#answered()
         if (err) {
           if (isMysqlConnectionError(err)) this.#markBroken(err)
           reject(err)
@@ -61,6 +76,24 @@ export class MysqlConnection implements RawConnection {
     return result
   }
 
+  /** Tracks the transaction (the scope's own BEGIN, COMMIT and ROLLBACK) and statements awaiting an answer. */
+  #sending(sql: string): void {
+    if (sql.startsWith('START TRANSACTION') || sql.startsWith('BEGIN')) this.#inTransaction = true
+    else if (sql === 'COMMIT' || sql === 'ROLLBACK') this.#inTransaction = false
+    this.#pending++
+  }
+
+  #answered(): void {
+    this.#pending--
+    this.#answeredAt = Date.now()
+  }
+
+  /** The server reset a connection whose transaction sat idle past idle_transaction_timeout: say so, keeping `err`. */
+  #why(err: Error): Error {
+    const idle = this.#idleLimit !== undefined && this.#inTransaction && this.#pending === 0 && Date.now() - this.#answeredAt >= this.#idleLimit
+    return idle ? queryError('IDLE_IN_TRANSACTION_TIMEOUT', `The server closed the connection (${err.message})`, { cause: err }) : err
+  }
+
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     return streamRows<R>(this.#conn, sql, params, chunkSize, this.#converters)
   }
@@ -72,6 +105,7 @@ export class MysqlConnection implements RawConnection {
   #markBroken(err: Error): void {
     if (this.#broken) return
     this.#broken = true
+    this.#brokenBy = this.#why(err)
     for (const l of this.#listeners) l(err)
   }
 

@@ -93,7 +93,8 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
     name: 'mysql',
     maxPoolSize: Number.POSITIVE_INFINITY,
     async connect() {
-      const conn = new MysqlConnection(await open(options, tls, typeOpts), converters)
+      const idleLimit = options.idleInTransactionTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.idleInTransactionTimeoutMs / 1000)) * 1000
+      const conn = new MysqlConnection(await open(options, tls, typeOpts), converters, idleLimit)
       try {
         for (const statement of await sessionSettings(conn)) await conn.query(statement, [])
       } catch (err) {

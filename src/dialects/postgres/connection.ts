@@ -57,6 +57,8 @@ export class PostgresConnection implements RawConnection {
   /** Named prepared statements on this connection; undefined when the cache is off. */
   readonly #statements: StatementCache | undefined
   #broken = false
+  /** What broke the connection (the server's FATAL error, say): a later statement fails with it, not pg's generic one. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
 
   constructor(client: pg.Client, statements: StatementCache | undefined) {
@@ -65,6 +67,7 @@ export class PostgresConnection implements RawConnection {
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
+      this.#brokenBy = err
       for (const l of this.#listeners) l(err)
     }
     // A checked-out client's 'error' must never become an unhandled event that crashes the process.
@@ -85,7 +88,7 @@ export class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    const refused = tooManyParameters(params)
+    const refused = this.#refused(params)
     if (refused) return Promise.reject(refused)
     const cache = this.#cacheFor(sql, params)
     if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
@@ -97,9 +100,14 @@ export class PostgresConnection implements RawConnection {
   }
 
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    const refused = tooManyParameters(params)
+    const refused = this.#refused(params)
     if (refused) return Promise.reject(refused)
     return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
+  }
+
+  /** Why a statement cannot be sent: the connection broke (with what broke it), or too many parameters. */
+  #refused(params: readonly unknown[]): Error | undefined {
+    return this.#brokenBy ?? tooManyParameters(params)
   }
 
   /**
@@ -129,7 +137,7 @@ export class PostgresConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    const refused = tooManyParameters(params)
+    const refused = this.#refused(params)
     if (refused) return (async function* (): AsyncIterableIterator<QueryResult<R>> {
       throw refused
     })()
