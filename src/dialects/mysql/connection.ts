@@ -36,7 +36,8 @@ export class MysqlConnection implements RawConnection {
     this.#idleLimit = idleInTransactionMs
     // Listeners for the whole life of the connection: an 'error' after end() must not go unhandled either.
     conn.on('error', (err: Error) => this.#markBroken(err))
-    conn.on('end', () => this.#markBroken(new Error('Connection closed')))
+    // mysql2's own code for a closed connection, so that a statement failing with it is classified as connection loss.
+    conn.on('end', () => this.#markBroken(Object.assign(new Error('Connection closed'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })))
   }
 
   get serverId(): number | undefined {
