@@ -18,7 +18,7 @@ export interface TcpProxy {
   /** Stops forwarding on every connection currently open through the proxy, without closing any. */
   silence(): void
   /** From now on, a connection goes silent (as silence() does) as soon as the client sends bytes holding `text`. */
-  silenceWhen(text: string): void
+  silenceWhen(text: string | undefined): void
   close(): Promise<void>
 }
 
@@ -74,7 +74,7 @@ export function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
         port: (server.address() as { port: number }).port,
         sever,
         silence,
-        silenceWhen(text: string) {
+        silenceWhen(text: string | undefined) {
           trigger = text
         },
         close() {
