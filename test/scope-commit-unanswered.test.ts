@@ -1,0 +1,80 @@
+/**
+ * COMMIT, ROLLBACK and RELEASE at a scope's end wait at most pool.endTimeoutMs (issue 16, item 4). A COMMIT with no
+ * answer rejects with a non-retryable ConnectionLostError (whether it committed is unknown), neither kind of hook
+ * runs, and the connection is destroyed and released. A ROLLBACK with no answer destroys the connection and the
+ * scope's own error stands.
+ *
+ * The fault: test/support/tcp-proxy.ts makes the connection go silent as COMMIT or ROLLBACK is sent (a network
+ * partition: no answer, no close). It cannot be caused for real on a loopback server, so the proxy injects it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { ConnectionLostError, defineDb, disposeAll } from '../src/index.js'
+import { createTestDatabase, type TestDatabase } from './support/test-db.js'
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js'
+
+for (const kind of ['postgres', 'mysql'] as const) {
+  describe(`a scope's end on a silent connection [${kind}]`, () => {
+    let testDb: TestDatabase
+    let proxy: TcpProxy
+    let url: string
+    beforeAll(async () => {
+      testDb = await createTestDatabase(kind, 'end unanswered')
+      const u = new URL(testDb.url)
+      proxy = await startTcpProxy(u.hostname, Number(u.port))
+      u.port = String(proxy.port)
+      url = u.toString()
+    })
+    afterAll(async () => {
+      proxy.silenceWhen(undefined)
+      await disposeAll()
+      await proxy.close()
+      await testDb.drop()
+    })
+
+    it('an unanswered COMMIT: non-retryable ConnectionLostError, no hooks, the connection released', async () => {
+      const db = defineDb({ url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
+      const hooks: string[] = []
+      proxy.silenceWhen('COMMIT') // the fault
+      try {
+        const err = await db
+          .scope(async (tx) => {
+            tx.afterCommit(() => void hooks.push('commit'))
+            tx.afterRollback(() => void hooks.push('rollback'))
+            await sql`SELECT 1`.execute(tx)
+          })
+          .catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(ConnectionLostError)
+        expect((err as ConnectionLostError).retryable).toBe(false)
+        expect((err as Error).message).toMatch(/COMMIT got no answer within pool\.endTimeoutMs \(500 ms\).*whether the transaction committed is unknown/)
+        expect(hooks).toEqual([])
+        expect(db.stats()).toMatchObject({ busy: 0, total: 0 })
+      } finally {
+        proxy.silenceWhen(undefined)
+      }
+      expect((await sql<{ n: number }>`SELECT 2 AS n`.execute(db.kysely)).rows.map((r) => Number(r.n))).toEqual([2])
+      await db.dispose()
+    })
+
+    it('an unanswered ROLLBACK: the scope rejects with its own error, afterRollback runs, the connection released', async () => {
+      const db = defineDb({ url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
+      const hooks: string[] = []
+      proxy.silenceWhen('ROLLBACK') // the fault
+      try {
+        const err = await db
+          .scope(async (tx) => {
+            tx.afterRollback(() => void hooks.push('rollback'))
+            await sql`SELECT 1`.execute(tx)
+            throw new Error('the work failed')
+          })
+          .catch((e: unknown) => e)
+        expect((err as Error).message).toBe('the work failed')
+        expect(hooks).toEqual(['rollback'])
+        expect(db.stats()).toMatchObject({ busy: 0, total: 0 })
+      } finally {
+        proxy.silenceWhen(undefined)
+      }
+      await db.dispose()
+    })
+  })
+}
