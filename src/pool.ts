@@ -132,18 +132,14 @@ export class Pool {
   /** Pings a connection taken from the idle list: true if it answered in time (PING_TIMEOUT_MS, `until`), else closed. */
   async #ping(c: Slot, until: number): Promise<boolean> {
     this.#pinging++
-    try {
-      const answer = await within(c.raw.query(PING_SQL, []), Math.min(PING_TIMEOUT_MS, until - Date.now()))
-      if (answer !== TIMED_OUT) return true
-      c.raw.destroy()
-    } catch {
-      // dead: closed below
-    } finally {
-      this.#pinging--
-    }
+    const answer = await within(c.raw.query(PING_SQL, []), Math.min(PING_TIMEOUT_MS, until - Date.now())).catch(() => TIMED_OUT)
+    this.#pinging--
+    if (answer !== TIMED_OUT) return true
+    c.raw.destroy() // dead or silent: a polite close would wait on it too
     this.#discard(c)
     return false
   }
+
 
   /** Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. */
   release(handle: Checkout, destroy = false): void {
