@@ -37,6 +37,7 @@ export {
   StreamActiveError,
   TooManyParametersError,
   QueryError,
+  type DriverErrorFields,
   SerializationFailureError,
   DeadlockError,
   LockTimeoutError,

@@ -8,11 +8,12 @@
  * const pool = new Pool(() => driver.connect(), { max: 10, acquireTimeoutMs: 5_000 })
  * const c = await pool.acquire(); try { await c.raw.query('SELECT 1', []) } finally { pool.release(c) }
  */
-import { TIMED_OUT, within } from './bounded.js'
 import { captureOrigin, type Checkout, type Origin, type Trace } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
-import { EngineDisposedError, PoolTimeoutError } from './errors.js'
-import type { PoolEvents, PoolOptions, PoolStats } from './pool-options.js'
+import { EngineDisposedError } from './errors.js'
+import { cancelWithin, closeWithin, pingWithin } from './pool-bounds.js'
+import { poolTimeout, type PoolEvents, type PoolOptions, type PoolStats } from './pool-options.js'
+import { RESET_TIMEOUT_MS, resetWithin } from './pool-reset.js'
 
 export type { PoolEvents, PoolOptions, PoolStats }
 
@@ -24,12 +25,8 @@ interface Waiter {
   origin: Origin | undefined
 }
 
-const PING_SQL = 'SELECT 1'
 /** How long a cut connection may take to come back once its statement was cancelled, before it is dropped. */
 const CUT_SETTLE_MS = 1_000
-/** How long a prePing may wait for its answer (within acquireTimeoutMs) before the connection counts as dead. */
-export const PING_TIMEOUT_MS = 2_000
-const CLOSE_WAIT_MS = 1_000 // how long dispose() waits for an idle connection's polite close, or a cancel
 
 /** One physical connection, as the pool keeps it. Each checkout of it is a new Checkout handle. */
 interface Slot {
@@ -50,6 +47,8 @@ export class Pool {
   #creating = 0
   /** Idle connections being pinged before they are handed out (counted, so nobody opens one too many). */
   #pinging = 0
+  /** Connections being reset before reuse (see session-state.ts): neither idle nor checked out. */
+  readonly #resetting = new Set<Slot>()
   #closed = false
   #nextId = 1
   #reaper: NodeJS.Timeout | undefined
@@ -119,29 +118,23 @@ export class Pool {
     if (this.#gate !== undefined) return this.#wait(origin)
     const until = this.#opts.acquireTimeoutMs > 0 ? Date.now() + this.#opts.acquireTimeoutMs : Number.POSITIVE_INFINITY
     for (let c = this.#takeIdle(); c !== undefined; c = this.#takeIdle()) {
-      if (this.#opts.prePing && !(await this.#ping(c, until))) {
-        if (Date.now() >= until) throw this.#timeoutError(0)
-        continue
-      }
-      return this.#checkOut(c, origin)
+      if (!this.#opts.prePing) return this.#checkOut(c, origin)
+      this.#pinging++
+      const alive = await pingWithin(c.raw, until) // bounded: a silent connection is destroyed
+      this.#pinging--
+      if (alive) return this.#checkOut(c, origin)
+      this.#discard(c)
+      if (Date.now() >= until) throw poolTimeout(this.#opts, this.stats())
     }
     if (this.#total() < this.#opts.max) return this.#create((c) => this.#checkOut(c, origin))
     return this.#wait(origin)
   }
 
-  /** Pings a connection taken from the idle list: true if it answered in time (PING_TIMEOUT_MS, `until`), else closed. */
-  async #ping(c: Slot, until: number): Promise<boolean> {
-    this.#pinging++
-    const answer = await within(c.raw.query(PING_SQL, []), Math.min(PING_TIMEOUT_MS, until - Date.now())).catch(() => TIMED_OUT)
-    this.#pinging--
-    if (answer !== TIMED_OUT) return true
-    c.raw.destroy() // dead or silent: a polite close would wait on it too
-    this.#discard(c)
-    return false
-  }
-
-
-  /** Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. */
+  /**
+   * Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. One whose
+   * session a statement changed is reset first, out of the caller's way (even one to close: PGlite's one session
+   * outlives it); if the reset fails or hangs, the connection is closed.
+   */
   release(handle: Checkout, destroy = false): void {
     const c = this.#busy.get(handle)
     if (c === undefined) return // released twice: the second release is ignored, whoever holds the connection now
@@ -149,6 +142,21 @@ export class Pool {
     handle.checkedOutAt = 0
     handle.origin = undefined
     c.lastUsedAt = handle.lastUsedAt = Date.now()
+    // Not after dispose (or on a broken socket): the connection is closed anyway, and PGlite's session with the engine.
+    if (handle.session !== 'reset' || c.raw.broken || this.#closed) return this.#settle(c, destroy || handle.session === 'discard')
+    this.#resetting.add(c)
+    resetWithin(c.raw, RESET_TIMEOUT_MS).then(
+      () => this.#resetting.delete(c) && this.#settle(c, destroy),
+      (err: Error) => {
+        if (!this.#resetting.delete(c)) return // close() took it
+        this.#events.error?.(err)
+        this.#settle(c, true)
+      },
+    )
+  }
+
+  /** Keeps a connection that came back (handing it to the next waiter), or closes it. */
+  #settle(c: Slot, destroy: boolean): void {
     if (destroy || c.raw.broken || this.#expired(c) || !this.#opts.reuse || this.#closed) {
       this.#discard(c)
       this.#refill()
@@ -192,12 +200,14 @@ export class Pool {
       w.done = true
       w.reject(new EngineDisposedError('The engine was disposed while this query waited for a connection. Dispose only at shutdown, once work has stopped, or use guard.owner \'recreate\'.'))
     }
-    await Promise.all(this.#idle.splice(0).map(async (c) => ((await within(c.raw.close(), CLOSE_WAIT_MS)) === TIMED_OUT ? c.raw.destroy() : undefined)))
+    await Promise.all(this.#idle.splice(0).map((c) => closeWithin(c.raw)))
+    for (const c of this.#resetting) c.raw.destroy()
+    this.#resetting.clear()
     await this.#drain(graceMs)
     if (this.#busy.size > 0 && cancel) {
       const cut = [...this.#busy.keys()]
       for (const c of cut) c.cut = true
-      await Promise.all(cut.map((c) => within(cancel(c.raw), CLOSE_WAIT_MS).catch(() => undefined)))
+      await Promise.all(cut.map((c) => cancelWithin(c.raw, cancel)))
       await this.#drain(CUT_SETTLE_MS)
     }
     for (const c of this.#busy.values()) c.raw.destroy()
@@ -219,7 +229,7 @@ export class Pool {
   }
 
   #total(): number {
-    return this.#idle.length + this.#busy.size + this.#creating + this.#pinging
+    return this.#idle.length + this.#busy.size + this.#creating + this.#pinging + this.#resetting.size
   }
 
   #expired(c: Slot): boolean {
@@ -240,6 +250,7 @@ export class Pool {
       lastSql: undefined,
       leakReported: false,
       cut: false,
+      session: 'clean',
     }
     this.#busy.set(handle, c)
     return handle
@@ -305,21 +316,11 @@ export class Pool {
           w.done = true
           const i = this.#waiters.indexOf(w)
           if (i >= 0) this.#waiters.splice(i, 1)
-          reject(this.#timeoutError(1))
+          reject(poolTimeout(this.#opts, this.stats()))
         }, this.#opts.acquireTimeoutMs)
       }
       this.#waiters.push(w)
     })
-  }
-
-  /** The PoolTimeoutError, with the pool's state (`self` counts the caller among the waiting when it waited). */
-  #timeoutError(self: number): PoolTimeoutError {
-    const s = this.stats()
-    return new PoolTimeoutError(
-      `No connection became free within acquireTimeoutMs (${this.#opts.acquireTimeoutMs} ms). Pool: ` +
-        `max ${this.#opts.max}, busy ${s.busy}, idle ${s.idle}, waiting ${s.waiting + self}, oldest checkout ` +
-        `${s.oldestCheckoutMs} ms. Raise pool.max, shorten transactions, or look for a leak (pool.leakWarnMs).`,
-    )
   }
 
   #nextWaiter(): Waiter | undefined {

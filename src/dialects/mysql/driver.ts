@@ -96,7 +96,8 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
       const idleLimit = options.idleInTransactionTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.idleInTransactionTimeoutMs / 1000)) * 1000
       const conn = new MysqlConnection(await open(options, tls, typeOpts), converters, idleLimit)
       try {
-        for (const statement of await sessionSettings(conn)) await conn.query(statement, [])
+        conn.sessionSql = await sessionSettings(conn)
+        for (const statement of conn.sessionSql) await conn.query(statement, [])
       } catch (err) {
         conn.destroy()
         throw err
