@@ -6,38 +6,23 @@
  * The fault: test/support/tcp-proxy.ts makes the idle connection go silent (a network partition: no answer, no
  * close). It cannot be caused for real on a loopback server, so the proxy injects it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { defineDb, disposeAll, PoolTimeoutError } from '../src/index.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js'
+import { defineDb, PoolTimeoutError } from '../src/index.js'
+import { useProxiedDatabase } from './support/proxied-db.js'
 
 for (const kind of ['postgres', 'mysql'] as const) {
   describe(`pool.prePing on a silent connection [${kind}]`, () => {
-    let testDb: TestDatabase
-    let proxy: TcpProxy
-    let url: string
-    beforeAll(async () => {
-      testDb = await createTestDatabase(kind, 'pre ping bounded')
-      const u = new URL(testDb.url)
-      proxy = await startTcpProxy(u.hostname, Number(u.port))
-      u.port = String(proxy.port)
-      url = u.toString()
-    })
-    afterAll(async () => {
-      await disposeAll()
-      await proxy.close()
-      await testDb.drop()
-    })
+    const target = useProxiedDatabase(kind, 'pre ping bounded')
 
     /** A db whose one idle connection has gone silent, and the warnings it logs. */
     const silentIdle = async (acquireTimeoutMs: number) => {
       const warnings: string[] = []
       const logger = { warn: (m: string) => void warnings.push(m) }
-      const db = defineDb({ url, pool: { max: 1, prePing: true, acquireTimeoutMs, leakWarnMs: 50 }, guard: { budget: 'off' }, logger })
+      const db = defineDb({ url: target.url, pool: { max: 1, prePing: true, acquireTimeoutMs, leakWarnMs: 50 }, guard: { budget: 'off' }, logger })
       await sql`SELECT 1`.execute(db.kysely)
       expect(db.stats()).toMatchObject({ total: 1, idle: 1 })
-      proxy.silence() // the fault
+      target.proxy.silence() // the fault
       return { db, warnings }
     }
 

@@ -7,35 +7,19 @@
  * The fault: test/support/tcp-proxy.ts makes the connection go silent as COMMIT or ROLLBACK is sent (a network
  * partition: no answer, no close). It cannot be caused for real on a loopback server, so the proxy injects it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { ConnectionLostError, defineDb, disposeAll } from '../src/index.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js'
+import { ConnectionLostError, defineDb } from '../src/index.js'
+import { useProxiedDatabase } from './support/proxied-db.js'
 
 for (const kind of ['postgres', 'mysql'] as const) {
   describe(`a scope's end on a silent connection [${kind}]`, () => {
-    let testDb: TestDatabase
-    let proxy: TcpProxy
-    let url: string
-    beforeAll(async () => {
-      testDb = await createTestDatabase(kind, 'end unanswered')
-      const u = new URL(testDb.url)
-      proxy = await startTcpProxy(u.hostname, Number(u.port))
-      u.port = String(proxy.port)
-      url = u.toString()
-    })
-    afterAll(async () => {
-      proxy.silenceWhen(undefined)
-      await disposeAll()
-      await proxy.close()
-      await testDb.drop()
-    })
+    const target = useProxiedDatabase(kind, 'end unanswered')
 
     it('an unanswered COMMIT: non-retryable ConnectionLostError, no hooks, the connection released', async () => {
-      const db = defineDb({ url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
+      const db = defineDb({ url: target.url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
       const hooks: string[] = []
-      proxy.silenceWhen('COMMIT') // the fault
+      target.proxy.silenceWhen('COMMIT') // the fault
       try {
         const err = await db
           .scope(async (tx) => {
@@ -50,16 +34,16 @@ for (const kind of ['postgres', 'mysql'] as const) {
         expect(hooks).toEqual([])
         expect(db.stats()).toMatchObject({ busy: 0, total: 0 })
       } finally {
-        proxy.silenceWhen(undefined)
+        target.proxy.silenceWhen(undefined)
       }
       expect((await sql<{ n: number }>`SELECT 2 AS n`.execute(db.kysely)).rows.map((r) => Number(r.n))).toEqual([2])
       await db.dispose()
     })
 
     it('an unanswered ROLLBACK: the scope rejects with its own error, afterRollback runs, the connection released', async () => {
-      const db = defineDb({ url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
+      const db = defineDb({ url: target.url, pool: { max: 1, endTimeoutMs: 500 }, guard: { budget: 'off' } })
       const hooks: string[] = []
-      proxy.silenceWhen('ROLLBACK') // the fault
+      target.proxy.silenceWhen('ROLLBACK') // the fault
       try {
         const err = await db
           .scope(async (tx) => {
@@ -72,7 +56,7 @@ for (const kind of ['postgres', 'mysql'] as const) {
         expect(hooks).toEqual(['rollback'])
         expect(db.stats()).toMatchObject({ busy: 0, total: 0 })
       } finally {
-        proxy.silenceWhen(undefined)
+        target.proxy.silenceWhen(undefined)
       }
       await db.dispose()
     })

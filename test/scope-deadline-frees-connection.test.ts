@@ -6,35 +6,20 @@
  * The fault: test/support/tcp-proxy.ts makes the open connection go silent (a network partition: no answer, no
  * close). It cannot be caused for real on a loopback server, so the proxy injects it.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { sql } from 'kysely'
-import { defineDb, disposeAll, ScopeTimeoutError } from '../src/index.js'
-import { createTestDatabase, type TestDatabase } from './support/test-db.js'
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js'
+import { defineDb, ScopeTimeoutError } from '../src/index.js'
+import { useProxiedDatabase } from './support/proxied-db.js'
 
 /** Generous: the bound is the deadline plus about 2 s of grace; this only says "it settled". */
 const SETTLED_WITHIN_MS = 15_000
 
 for (const kind of ['postgres', 'mysql'] as const) {
   describe(`a timed-out scope on a silent connection [${kind}]`, () => {
-    let testDb: TestDatabase
-    let proxy: TcpProxy
-    let url: string
-    beforeAll(async () => {
-      testDb = await createTestDatabase(kind, 'deadline frees')
-      const u = new URL(testDb.url)
-      proxy = await startTcpProxy(u.hostname, Number(u.port))
-      u.port = String(proxy.port)
-      url = u.toString()
-    })
-    afterAll(async () => {
-      await disposeAll()
-      await proxy.close()
-      await testDb.drop()
-    })
+    const target = useProxiedDatabase(kind, 'deadline frees')
 
     it('rejects with ScopeTimeoutError, runs afterRollback, releases the connection, and the pool of one works again', async () => {
-      const db = defineDb({ url, pool: { max: 1 }, guard: { budget: 'off' } })
+      const db = defineDb({ url: target.url, pool: { max: 1 }, guard: { budget: 'off' } })
       let rolledBack!: () => void
       const hookRan = new Promise<void>((r) => (rolledBack = r))
       const err = await db
@@ -42,7 +27,7 @@ for (const kind of ['postgres', 'mysql'] as const) {
           async (tx) => {
             tx.afterRollback(() => rolledBack())
             await sql`SELECT 1`.execute(tx)
-            proxy.silence() // the fault: from now on this connection gets no answer
+            target.proxy.silence() // the fault: from now on this connection gets no answer
             await sql`SELECT 2`.execute(tx)
           },
           { timeoutMs: 300 },
