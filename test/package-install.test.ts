@@ -69,37 +69,53 @@ function lastJson(r: SpawnSyncReturns<string>): unknown {
   return JSON.parse(r.stdout.trim().split('\n').pop()!)
 }
 
-/** Creates the table `gen_check` through the installed dbscope, for dbgen to find. */
-function createTable(app: string, url: string): void {
+/**
+ * Writes, type-checks and runs a typed app against `url`: a table, a scope, stats, and a db on `otherUrl`, whose
+ * driver is not installed, so its scope fails with the ConfigError `missing`.
+ */
+function expectTypedApp(app: string, url: string, otherUrl: string, missing: string, libCheck: boolean): void {
+  writeFileSync(
+    join(app, 'main.ts'),
+    [
+      "import { defineDb, ConfigError, type DbStats } from 'dbscope'",
+      'interface DB { notes: { id: number; body: string } }',
+      'const db = defineDb<DB>({ url: process.env.DATABASE_URL! })',
+      "await db.kysely.schema.createTable('notes').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('body', 'varchar(50)').execute()",
+      'const body: string = await db.scope(async (tx) => {',
+      "  await tx.insertInto('notes').values({ id: 1, body: 'hello' }).execute()",
+      "  return (await tx.selectFrom('notes').select('body').where('id', '=', 1).executeTakeFirstOrThrow()).body",
+      '})',
+      'const s: DbStats = db.stats()',
+      'const other = defineDb({ url: process.env.OTHER_URL! })',
+      'const missing = await other.scope((tx) => tx.selectNoFrom((eb) => eb.val(1).as("one")).execute()).then(() => undefined, (e: unknown) => e)',
+      'const m = missing instanceof ConfigError ? { code: missing.code, message: missing.message } : String(missing)',
+      'console.log(JSON.stringify({ body, busy: s.busy, missing: m }))',
+      'await Promise.all([db.dispose(), other.dispose()])',
+      '',
+    ].join('\n'),
+  )
+  tsc(app, 'main.ts', libCheck)
+  expect(lastJson(run(app, [process.execPath, 'main.js'], { DATABASE_URL: url, OTHER_URL: otherUrl }))).toEqual({
+    body: 'hello',
+    busy: 0,
+    missing: { code: 'CONFIG', message: missing },
+  })
+}
+
+/** Creates the table `gen_check` through the installed dbscope, then expects `npx dbgen --url … --print` to type it. */
+function expectDbgen(app: string, url: string): void {
   writeFileSync(join(app, 'table.mjs'), [
     "import { defineDb } from 'dbscope'",
     'const db = defineDb({ url: process.env.DATABASE_URL })',
     "await db.kysely.schema.createTable('gen_check').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('label', 'text').execute()",
     'await db.dispose()',
   ].join('\n'))
-  const r = run(app, [process.execPath, 'table.mjs'], { DATABASE_URL: url })
-  expect(r.status, r.stderr).toBe(0)
-}
-
-/** A typed app: a table, a scope, stats, and a db whose driver is not installed (its scope's error is printed). */
-function typedApp(otherUrlVar: string): string {
-  return [
-    "import { defineDb, ConfigError, type DbStats } from 'dbscope'",
-    'interface DB { notes: { id: number; body: string } }',
-    'const db = defineDb<DB>({ url: process.env.DATABASE_URL! })',
-    "await db.kysely.schema.createTable('notes').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('body', 'varchar(50)').execute()",
-    'const body: string = await db.scope(async (tx) => {',
-    "  await tx.insertInto('notes').values({ id: 1, body: 'hello' }).execute()",
-    "  return (await tx.selectFrom('notes').select('body').where('id', '=', 1).executeTakeFirstOrThrow()).body",
-    '})',
-    'const s: DbStats = db.stats()',
-    `const other = defineDb({ url: process.env.${otherUrlVar}! })`,
-    'const missing = await other.scope((tx) => tx.selectNoFrom((eb) => eb.val(1).as("one")).execute()).then(() => undefined, (e: unknown) => e)',
-    'const m = missing instanceof ConfigError ? { code: missing.code, message: missing.message } : String(missing)',
-    'console.log(JSON.stringify({ body, busy: s.busy, missing: m }))',
-    'await Promise.all([db.dispose(), other.dispose()])',
-    '',
-  ].join('\n')
+  const table = run(app, [process.execPath, 'table.mjs'], { DATABASE_URL: url })
+  expect(table.status, table.stderr).toBe(0)
+  const gen = run(app, ['npx', '--no-install', 'dbgen', '--url', url, '--print'])
+  expect(gen.status, gen.stderr).toBe(0)
+  expect(gen.stdout).toContain('export interface DB')
+  expect(gen.stdout).toContain('gen_check')
 }
 
 it('ships ESM and CommonJS builds with .d.ts for both, no TypeScript sources or tests, and only commander as a dependency', () => {
@@ -120,22 +136,10 @@ it('ships ESM and CommonJS builds with .d.ts for both, no TypeScript sources or 
 
 describe('an app with only pg installed', () => {
   it('type-checks and runs a PostgreSQL app; a MySQL URL gives a ConfigError naming `npm install mysql2`', () => {
-    writeFileSync(join(pgApp, 'main.ts'), typedApp('MYSQL_URL'))
-    tsc(pgApp, 'main.ts', true)
-    expect(lastJson(run(pgApp, [process.execPath, 'main.js'], { DATABASE_URL: pgDb.url, MYSQL_URL: myDb.url }))).toEqual({
-      body: 'hello',
-      busy: 0,
-      missing: { code: 'CONFIG', message: 'MySQL and MariaDB URLs need the mysql2 driver: npm install mysql2.' },
-    })
+    expectTypedApp(pgApp, pgDb.url, myDb.url, 'MySQL and MariaDB URLs need the mysql2 driver: npm install mysql2.', true)
   }, 90_000)
 
-  it('runs `npx dbgen --url` against PostgreSQL', () => {
-    createTable(pgApp, pgDb.url)
-    const gen = run(pgApp, ['npx', '--no-install', 'dbgen', '--url', pgDb.url, '--print'])
-    expect(gen.status, gen.stderr).toBe(0)
-    expect(gen.stdout).toContain('export interface DB')
-    expect(gen.stdout).toContain('gen_check')
-  }, 60_000)
+  it('runs `npx dbgen --url` against PostgreSQL', () => expectDbgen(pgApp, pgDb.url), 60_000)
 
   it('`npx dbgen --from-sql` without PGlite installed says to install @electric-sql/pglite', () => {
     copyFileSync(join(REPO_ROOT, 'examples/schema.sql'), join(pgApp, 'schema.sql'))
@@ -208,20 +212,8 @@ describe('an app with only pg installed', () => {
 
 describe('an app with only mysql2 installed', () => {
   it('type-checks and runs a MariaDB app; a PostgreSQL URL gives a ConfigError naming `npm install pg`', () => {
-    writeFileSync(join(myApp, 'main.ts'), typedApp('PG_URL'))
-    tsc(myApp, 'main.ts')
-    expect(lastJson(run(myApp, [process.execPath, 'main.js'], { DATABASE_URL: myDb.url, PG_URL: pgDb.url }))).toEqual({
-      body: 'hello',
-      busy: 0,
-      missing: { code: 'CONFIG', message: 'PostgreSQL URLs need the pg driver: npm install pg.' },
-    })
+    expectTypedApp(myApp, myDb.url, pgDb.url, 'PostgreSQL URLs need the pg driver: npm install pg.', false)
   }, 90_000)
 
-  it('runs `npx dbgen --url` against MariaDB', () => {
-    createTable(myApp, myDb.url)
-    const gen = run(myApp, ['npx', '--no-install', 'dbgen', '--url', myDb.url, '--print'])
-    expect(gen.status, gen.stderr).toBe(0)
-    expect(gen.stdout).toContain('export interface DB')
-    expect(gen.stdout).toContain('gen_check')
-  }, 60_000)
+  it('runs `npx dbgen --url` against MariaDB', () => expectDbgen(myApp, myDb.url), 60_000)
 })
