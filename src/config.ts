@@ -192,7 +192,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   ssl: true,
   connection: true,
 })
-const POOL_KEYS = keysOf<PoolConfig>({
+export const POOL_KEYS = keysOf<PoolConfig>({
   max: true,
   min: true,
   acquireTimeoutMs: true,
@@ -204,7 +204,7 @@ const POOL_KEYS = keysOf<PoolConfig>({
   idleInTransactionTimeoutMs: true,
   leakWarnMs: true,
 })
-const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
+export const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
 const SHUTDOWN_KEYS = keysOf<Exclude<NonNullable<DbConfig['shutdown']>, boolean>>({ signals: true, graceMs: true })
 
 /** Throws a ConfigError for a config that is not an object, or that has a key no option has. */

@@ -35,6 +35,7 @@ export {
   PoolerUnsupportedError,
   ValueParseError,
   QueryError,
+  type DriverErrorFields,
   SerializationFailureError,
   DeadlockError,
   LockTimeoutError,

@@ -79,7 +79,7 @@ export function beginFor(engine: Engine, opts: ScopeOptions): readonly string[] 
   return b
 }
 
-const SCOPE_KEYS = keysOf<ScopeOptions>({ isolation: true, readOnly: true, timeoutMs: true, retry: true, propagation: true })
+export const SCOPE_KEYS = keysOf<ScopeOptions>({ isolation: true, readOnly: true, timeoutMs: true, retry: true, propagation: true })
 const RETRY_KEYS = keysOf<RetryOptions>({ attempts: true, backoff: true, when: true })
 const BACKOFF_KEYS = keysOf<NonNullable<RetryOptions['backoff']>>({ baseMs: true, maxMs: true })
 /** What db.begin() takes. */
