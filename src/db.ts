@@ -59,6 +59,18 @@ export class Db<DB> implements AsyncDisposable {
   }
 
   /**
+   * The engine behind `kysely` and `replica`: as #live(), but a disposed or foreign one is returned as it is, so that
+   * the getter never throws; its statements, streams and transactions reject with the error instead.
+   */
+  #forKysely(): Engine {
+    try {
+      return this.#live()
+    } catch {
+      return this.#engine
+    }
+  }
+
+  /**
    * The plain Kysely instance, for single autocommit statements. Its `destroy()` is `dispose()`; `destroy()` on a
    * Kysely derived from it (`withPlugin`, `withSchema`, …) or on `replica` only warns, since the pool is shared.
    *
@@ -66,7 +78,7 @@ export class Db<DB> implements AsyncDisposable {
    * const n = await db.kysely.selectFrom('users').select(db.kysely.fn.countAll().as('n')).executeTakeFirstOrThrow()
    */
   get kysely(): Kysely<DB> {
-    return this.#live().kysely as Kysely<DB>
+    return this.#forKysely().kysely as Kysely<DB>
   }
 
   /**
@@ -77,7 +89,7 @@ export class Db<DB> implements AsyncDisposable {
    * const users = await db.replica.selectFrom('users').selectAll().execute()
    */
   get replica(): Kysely<DB> {
-    const live = this.#live()
+    const live = this.#forKysely()
     if (this.#replicas) return this.#replicas.kysely as Kysely<DB>
     // Not db.kysely itself: db.replica.destroy() must not dispose the db, with replicas or without.
     let k = PRIMARY_AS_REPLICA.get(live)

@@ -34,6 +34,8 @@ export {
   ForeignConnectionError,
   PoolerUnsupportedError,
   ValueParseError,
+  StreamActiveError,
+  TooManyParametersError,
   QueryError,
   type DriverErrorFields,
   SerializationFailureError,

@@ -10,7 +10,7 @@
 import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
 import { EngineConnection } from '../engine/connection.js'
 import type { Engine } from '../engine/engine.js'
-import type { DbscopeError } from '../errors.js'
+import { StreamActiveError, type DbscopeError } from '../errors.js'
 import type { Checkout } from '../checkout.js'
 
 /** What a connection needs of the root scope that owns it. */
@@ -35,6 +35,8 @@ export class ScopeConnection implements DatabaseConnection {
   #beginning: Promise<unknown> | undefined
   /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
   begun = false
+  /** A stream is being read: the connection is its until it ends, so another statement is refused (not queued). */
+  #streaming = false
 
   constructor(root: ScopeOwner, checkout: Checkout, begin: readonly string[]) {
     this.#root = root
@@ -54,6 +56,7 @@ export class ScopeConnection implements DatabaseConnection {
 
   /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
   send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#streaming) return Promise.reject(new StreamActiveError())
     if (this.#begin) return this.#first<R>(q)
     if (this.#beginning) return this.#afterBegin<R>(q, true)
     return this.#inner.executeQuery<R>(q)
@@ -67,12 +70,18 @@ export class ScopeConnection implements DatabaseConnection {
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     if (this.#root.ended) throw this.#root.endedError()
+    if (this.#streaming) throw new StreamActiveError()
     if (this.#begin || this.#beginning) await this.send(CompiledQuery.raw('SELECT 1'))
-    for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
-      yield chunk
-      // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
-      // the connection for the rollback instead of holding it until the reader gives up.
-      if (this.#root.ended) throw this.#root.endedError()
+    this.#streaming = true
+    try {
+      for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
+        yield chunk
+        // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
+        // the connection for the rollback instead of holding it until the reader gives up.
+        if (this.#root.ended) throw this.#root.endedError()
+      }
+    } finally {
+      this.#streaming = false
     }
   }
 

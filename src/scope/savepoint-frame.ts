@@ -9,7 +9,8 @@
  */
 import { CompiledQuery, type QueryResult } from 'kysely'
 import type { Engine } from '../engine/engine.js'
-import { TransactionAbortedError } from '../errors.js'
+import { TIMED_OUT, within } from '../bounded.js'
+import { ConnectionLostError, TransactionAbortedError } from '../errors.js'
 import { Frame, type Consumer } from './frame.js'
 
 /** A savepoint inside a root scope: same connection, its own rollback point and hooks. */
@@ -60,7 +61,12 @@ export class SavepointFrame extends Frame {
     const created = this.#created ? await this.#created.then(() => true, () => false) : false
     if (created && !root.ended && root.connection) {
       try {
-        await root.connection.control(CompiledQuery.raw(`${commit ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} ${this.name}`))
+        const verb = commit ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'
+        const ms = root.engine.config.pool.endTimeoutMs
+        if ((await within(root.connection.control(CompiledQuery.raw(`${verb} ${this.name}`)), ms)) === TIMED_OUT) {
+          // The root's own end is bounded too: it destroys the connection when its ROLLBACK is not answered either.
+          throw new ConnectionLostError('CONNECTION_LOST', `${verb} got no answer within pool.endTimeoutMs (${ms} ms): the transaction will be rolled back and its connection closed.`, { cause: undefined, retryable: true })
+        }
       } catch (err) {
         // The savepoint is gone (MySQL ends the whole transaction on a deadlock) or the connection broke: the
         // transaction as a whole can only roll back now.

@@ -8,6 +8,7 @@
  */
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
+import { queryError } from '../../errors.js'
 import type { RawConnection } from '../dialect.js'
 import { isMysqlConnectionError } from './errors.js'
 import { streamRows } from './stream.js'
@@ -25,14 +26,26 @@ export class MysqlConnection implements RawConnection {
   /** The session settings the driver sets at connect (statement timeouts), applied again after a reset. */
   sessionSql: readonly string[] = []
   #broken = false
+  /** What broke the connection: a later statement fails with it, not mysql2's "closed state" error. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
+  /**
+   * MariaDB's idle_transaction_timeout in ms, when set: the server then resets a connection whose transaction sat
+   * idle that long, with no error of its own, so the connection tracks its transaction and when it last heard back.
+   */
+  readonly #idleLimit: number | undefined
+  #inTransaction = false
+  #pending = 0
+  #answeredAt = 0
 
-  constructor(conn: Connection, converters: ColumnConverters) {
+  constructor(conn: Connection, converters: ColumnConverters, idleInTransactionMs?: number) {
     this.#conn = conn
     this.#converters = converters
+    this.#idleLimit = idleInTransactionMs
     // Listeners for the whole life of the connection: an 'error' after end() must not go unhandled either.
     conn.on('error', (err: Error) => this.#markBroken(err))
-    conn.on('end', () => this.#markBroken(new Error('Connection closed')))
+    // mysql2's own code for a closed connection, so that a statement failing with it is classified as connection loss.
+    conn.on('end', () => this.#markBroken(Object.assign(new Error('Connection closed'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })))
   }
 
   get serverId(): number | undefined {
@@ -44,8 +57,11 @@ export class MysqlConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    if (this.#brokenBy) return Promise.reject(this.#brokenBy)
+    if (this.#idleLimit !== undefined) this.#sending(sql)
     return new Promise((resolve, reject) => {
       this.#conn.query(sql, params as unknown[], ((err: Error | null, result: unknown, fields: FieldPacket[] | undefined) => {
+        if (this.#idleLimit !== undefined) this.#answered()
         if (err) {
           if (isMysqlConnectionError(err)) this.#markBroken(err)
           reject(err)
@@ -67,6 +83,24 @@ export class MysqlConnection implements RawConnection {
     // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
     const [, result] = await Promise.all([this.query(prefix, []), this.query<R>(sql, params)])
     return result
+  }
+
+  /** Tracks the transaction (the scope's own BEGIN, COMMIT and ROLLBACK) and statements awaiting an answer. */
+  #sending(sql: string): void {
+    if (sql.startsWith('START TRANSACTION') || sql.startsWith('BEGIN')) this.#inTransaction = true
+    else if (sql === 'COMMIT' || sql === 'ROLLBACK') this.#inTransaction = false
+    this.#pending++
+  }
+
+  #answered(): void {
+    this.#pending--
+    this.#answeredAt = Date.now()
+  }
+
+  /** The server reset a connection whose transaction sat idle past idle_transaction_timeout: say so, keeping `err`. */
+  #why(err: Error): Error {
+    const idle = this.#idleLimit !== undefined && this.#inTransaction && this.#pending === 0 && Date.now() - this.#answeredAt >= this.#idleLimit
+    return idle ? queryError('IDLE_IN_TRANSACTION_TIMEOUT', `The server closed the connection (${err.message})`, { cause: err }) : err
   }
 
   /**
@@ -92,6 +126,7 @@ export class MysqlConnection implements RawConnection {
   #markBroken(err: Error): void {
     if (this.#broken) return
     this.#broken = true
+    this.#brokenBy = this.#why(err)
     for (const l of this.#listeners) l(err)
   }
 

@@ -12,6 +12,7 @@ import type { QueryResult } from 'kysely'
 import type { RawConnection } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
+import { tooManyParameters } from './parameters.js'
 import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
 import type { DroppedStatements, StatementCache } from './statements.js'
 
@@ -56,6 +57,8 @@ export class PostgresConnection implements RawConnection {
   /** Named prepared statements on this connection; undefined when the cache is off. */
   readonly #statements: StatementCache | undefined
   #broken = false
+  /** What broke the connection (the server's FATAL error, say): a later statement fails with it, not pg's generic one. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
 
   constructor(client: pg.Client, statements: StatementCache | undefined) {
@@ -64,6 +67,7 @@ export class PostgresConnection implements RawConnection {
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
+      this.#brokenBy = err
       for (const l of this.#listeners) l(err)
     }
     // A checked-out client's 'error' must never become an unhandled event that crashes the process.
@@ -84,6 +88,8 @@ export class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return Promise.reject(refused)
     const cache = this.#cacheFor(sql, params)
     if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
@@ -94,7 +100,14 @@ export class PostgresConnection implements RawConnection {
   }
 
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return Promise.reject(refused)
     return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
+  }
+
+  /** Why a statement cannot be sent: the connection broke (with what broke it), or too many parameters. */
+  #refused(params: readonly unknown[]): Error | undefined {
+    return this.#brokenBy ?? tooManyParameters(params)
   }
 
   /**
@@ -133,6 +146,10 @@ export class PostgresConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return (async function* (): AsyncIterableIterator<QueryResult<R>> {
+      throw refused
+    })()
     return streamPortal<R>(this.#client, sql, params, chunkSize)
   }
 
