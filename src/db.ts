@@ -14,7 +14,7 @@ import type { Owner } from './guard.js'
 import type { PoolStats } from './pool.js'
 import { activeFrame } from './scope/context.js'
 import { foreignQueryGuard } from './scope/foreign-query.js'
-import type { ScopeOptions } from './scope/options.js'
+import type { BeginOptions, ScopeOptions } from './scope/options.js'
 import { beginManual, runScope } from './scope/run.js'
 import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
 
@@ -131,7 +131,7 @@ export class Db<DB> implements AsyncDisposable {
    * await tx.insertInto('users').values(row).execute()
    * await tx.commit()
    */
-  async begin(options?: Pick<ScopeOptions, 'isolation' | 'readOnly'>): Promise<ManualTransaction<DB>> {
+  async begin(options?: BeginOptions): Promise<ManualTransaction<DB>> {
     const primary = this.#live()
     // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined

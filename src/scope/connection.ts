@@ -4,7 +4,7 @@
  * after the scope ended, and a stream stops at its next chunk once the scope has ended.
  *
  * @example
- * const conn = new ScopeConnection(rootFrame, checkout, ['BEGIN'])
+ * const conn = new ScopeConnection(rootFrame, checkout, [CompiledQuery.raw('BEGIN')])
  * await conn.send(CompiledQuery.raw('SELECT 1')) // BEGIN; SELECT 1 — one round trip
  */
 import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
@@ -12,6 +12,7 @@ import { EngineConnection } from '../engine/connection.js'
 import type { Engine } from '../engine/engine.js'
 import type { DbscopeError } from '../errors.js'
 import type { Checkout } from '../checkout.js'
+import type { Statement } from '../dialects/dialect.js'
 
 /** What a connection needs of the root scope that owns it. */
 export interface ScopeOwner {
@@ -29,14 +30,14 @@ export class ScopeConnection implements DatabaseConnection {
   readonly checkout: Checkout
   readonly #root: ScopeOwner
   readonly #inner: EngineConnection
-  /** BEGIN, until it has been sent. */
-  #begin: readonly string[] | undefined
+  /** BEGIN (and the scope's settings), until it has been sent. */
+  #begin: readonly Statement[] | undefined
   /** The first statement (carrying BEGIN) while it is in flight; other statements wait for it. */
   #beginning: Promise<unknown> | undefined
   /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
   begun = false
 
-  constructor(root: ScopeOwner, checkout: Checkout, begin: readonly string[]) {
+  constructor(root: ScopeOwner, checkout: Checkout, begin: readonly Statement[]) {
     this.#root = root
     this.checkout = checkout
     this.#inner = new EngineConnection(root.engine, checkout)
@@ -80,7 +81,7 @@ export class ScopeConnection implements DatabaseConnection {
     const begin = this.#begin!
     this.#begin = undefined
     this.begun = true
-    const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
+    const p = this.#inner.executeAfter<R>(begin, q)
     this.#beginning = p
     // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
     p.then(
@@ -92,12 +93,6 @@ export class ScopeConnection implements DatabaseConnection {
 
   #answered(p: Promise<unknown>): void {
     if (this.#beginning === p) this.#beginning = undefined
-  }
-
-  /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */
-  async #sendBegin<R>(begin: readonly string[], q: CompiledQuery): Promise<QueryResult<R>> {
-    for (let i = 0; i < begin.length - 1; i++) await this.#inner.executeQuery(CompiledQuery.raw(begin[i]!))
-    return this.#inner.executeAfter<R>(begin[begin.length - 1]!, q)
   }
 
   async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {

@@ -6,6 +6,7 @@
  * const driver = createMysqlDriver({ url, applicationName: 'api', connectTimeoutMs: 10_000, … })
  * const conn = await driver.connect()
  */
+import { mysqlSessionContext } from './context.js'
 import mysql from 'mysql2'
 import type { Connection, ConnectionOptions } from 'mysql2'
 import { MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
@@ -114,6 +115,7 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
       }
     },
     beginSql: (settings: TransactionSettings) => beginStatements('mysql', settings),
+    sessionContext: mysqlSessionContext,
     async readBudget(conn, appName): Promise<ServerBudget> {
       // This application's connections (this one included) are not "others": every worker of it gets the same share.
       // With performance_schema on they carry our program_name; without it (MariaDB's default) they are the ones of

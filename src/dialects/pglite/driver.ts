@@ -5,6 +5,7 @@
  * @example
  * const driver = createPGliteDriver({ pglite: () => new PGlite(), types: undefined })
  */
+import { postgresSessionContext } from '../postgres/context.js'
 import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import type { PgArrayLookup } from '../../types/pg-types.js'
 import type { TypeOptions } from '../../types/type-options.js'
@@ -53,6 +54,7 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
       // One in-process session: a running statement cannot be interrupted; the scope still rolls back after it.
     },
     beginSql: (settings: TransactionSettings) => beginStatements('pglite', settings),
+    sessionContext: postgresSessionContext,
     async readBudget() {
       return { maxConnections: Number.POSITIVE_INFINITY, reserved: 0, usedByOthers: 0 }
     },

@@ -6,6 +6,7 @@
  * const driver = createPostgresDriver({ url, applicationName: 'api', statementCache: 100, pooler: false, … })
  * const conn = await driver.connect()
  */
+import { postgresSessionContext } from './context.js'
 import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
 import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
@@ -122,6 +123,7 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
       await sendCancelRequest(clientConfig(hostUrlOf.get(conn as PostgresConnection) ?? hosts.preferredUrl), client, CANCEL_BOUND_MS)
     },
     beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
+    sessionContext: postgresSessionContext,
     async readBudget(conn, appName): Promise<ServerBudget> {
       // This application's connections (its name, user and database: every worker of it) are not "others".
       const r = await conn.query<{ max: string; reserved: string; others: string }>(
