@@ -89,6 +89,25 @@ describeTargets('scope settings and role', (t) => {
     expect(await db.scope((tx) => probe(t, tx))).toEqual({ tenant: null, role: noRole })
   })
 
+  it('a role the server refuses stops the scope before its first statement, and nothing runs without the role', async () => {
+    const db = t.db<DB>({ pool: { max: 1 } })
+    const missing = `dbscope_missing_${Math.random().toString(36).slice(2, 8)}`
+    const err = await db
+      .scope(
+        async (tx) => {
+          const first = await tx.insertInto('items').values({ id: 1, label: 'as whom?' }).execute().catch((e: unknown) => e)
+          expect(first).toBeInstanceOf(Error)
+          // Caught, and the scope goes on: the next statement must not run as the pool's user either.
+          await tx.insertInto('items').values({ id: 2, label: 'still not' }).execute()
+        },
+        { role: missing, settings: { 'app.tenant_id': '1' } },
+      )
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect(await db.kysely.selectFrom('items').selectAll().execute()).toEqual([])
+    expect(await db.scope((tx) => probe(t, tx))).toEqual({ tenant: null, role: noRole })
+  })
+
   it.skipIf(t.kind === 'pglite')("propagation 'requiresNew' takes only its own settings", async () => {
     const db = t.db<DB>({ pool: { max: 2 } })
     const inner = await db.scope(

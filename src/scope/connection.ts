@@ -4,15 +4,15 @@
  * after the scope ended, and a stream stops at its next chunk once the scope has ended.
  *
  * @example
- * const conn = new ScopeConnection(rootFrame, checkout, [CompiledQuery.raw('BEGIN')])
+ * const conn = new ScopeConnection(rootFrame, checkout, { before: [], with: [CompiledQuery.raw('BEGIN')] })
  * await conn.send(CompiledQuery.raw('SELECT 1')) // BEGIN; SELECT 1 — one round trip
  */
 import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
 import { EngineConnection } from '../engine/connection.js'
 import type { Engine } from '../engine/engine.js'
-import type { DbscopeError } from '../errors.js'
+import { TransactionAbortedError, type DbscopeError } from '../errors.js'
+import type { BeginPlan } from './options.js'
 import type { Checkout } from '../checkout.js'
-import type { Statement } from '../dialects/dialect.js'
 
 /** What a connection needs of the root scope that owns it. */
 export interface ScopeOwner {
@@ -31,13 +31,15 @@ export class ScopeConnection implements DatabaseConnection {
   readonly #root: ScopeOwner
   readonly #inner: EngineConnection
   /** BEGIN (and the scope's settings), until it has been sent. */
-  #begin: readonly Statement[] | undefined
+  #begin: BeginPlan | undefined
+  /** A statement of the plan's `before` failed (MySQL's SET ROLE …): nothing else of the scope may run. */
+  #refused: unknown = undefined
   /** The first statement (carrying BEGIN) while it is in flight; other statements wait for it. */
   #beginning: Promise<unknown> | undefined
   /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
   begun = false
 
-  constructor(root: ScopeOwner, checkout: Checkout, begin: readonly Statement[]) {
+  constructor(root: ScopeOwner, checkout: Checkout, begin: BeginPlan) {
     this.#root = root
     this.checkout = checkout
     this.#inner = new EngineConnection(root.engine, checkout)
@@ -56,6 +58,7 @@ export class ScopeConnection implements DatabaseConnection {
   /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
   send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#begin) return this.#first<R>(q)
+    if (this.#refused !== undefined) return Promise.reject(new TransactionAbortedError(this.#refused))
     if (this.#beginning) return this.#afterBegin<R>(q, true)
     return this.#inner.executeQuery<R>(q)
   }
@@ -81,7 +84,7 @@ export class ScopeConnection implements DatabaseConnection {
     const begin = this.#begin!
     this.#begin = undefined
     this.begun = true
-    const p = this.#inner.executeAfter<R>(begin, q)
+    const p = begin.before.length === 0 ? this.#inner.executeAfter<R>(begin.with, q) : this.#beforeBegin<R>(begin, q)
     this.#beginning = p
     // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
     p.then(
@@ -95,10 +98,22 @@ export class ScopeConnection implements DatabaseConnection {
     if (this.#beginning === p) this.#beginning = undefined
   }
 
+  /** The plan's `before` statements one by one, then BEGIN with `q`: when one fails, neither BEGIN nor `q` runs. */
+  async #beforeBegin<R>(begin: BeginPlan, q: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      for (const s of begin.before) await this.#inner.executeQuery(s)
+    } catch (err) {
+      this.#refused = err
+      throw err
+    }
+    return this.#inner.executeAfter<R>(begin.with, q)
+  }
+
   async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {
     await this.#beginning!.catch(noop)
     // The scope may have ended while BEGIN was in flight; its ROLLBACK may already be queued ahead of this.
     if (user && this.#root.ended) throw this.#root.endedError()
+    if (user && this.#refused !== undefined) throw new TransactionAbortedError(this.#refused)
     return this.#inner.executeQuery<R>(q)
   }
 }

@@ -72,14 +72,24 @@ export interface ScopeOptions {
   readonly role?: string
 }
 
-const beginCache = new WeakMap<Engine, Map<string, readonly CompiledQuery[]>>()
+/**
+ * What opens a scope's transaction. `before`: statements sent one by one, each awaited, before the rest (MySQL's
+ * session settings and role: when one fails, nothing of the scope runs). `with`: BEGIN and what travels with it and
+ * the scope's first statement (PostgreSQL: in one round trip).
+ */
+export interface BeginPlan {
+  readonly before: readonly CompiledQuery[]
+  readonly with: readonly CompiledQuery[]
+}
+
+const beginCache = new WeakMap<Engine, Map<string, BeginPlan>>()
 
 /**
  * The statements that open the scope's transaction: BEGIN for these options (computed once per engine and options),
  * and the context's settings and role — after BEGIN where they are transaction-local (PostgreSQL, in the same round
- * trip), before START TRANSACTION where they are session variables (MySQL).
+ * trip), before it where they are session variables (MySQL).
  */
-export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeContext): readonly CompiledQuery[] {
+export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeContext): BeginPlan {
   let m = beginCache.get(engine)
   if (!m) beginCache.set(engine, (m = new Map()))
   const key = opts.isolation === undefined && opts.readOnly === undefined ? '' : `${opts.isolation ?? ''}|${opts.readOnly ?? ''}`
@@ -88,13 +98,13 @@ export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeCont
     const s: { -readonly [K in keyof TransactionSettings]: TransactionSettings[K] } = {}
     if (opts.isolation) s.isolationLevel = opts.isolation
     if (opts.readOnly !== undefined) s.accessMode = opts.readOnly ? 'read only' : 'read write'
-    m.set(key, (b = engine.driver.beginSql(s).map((sql) => CompiledQuery.raw(sql))))
+    m.set(key, (b = { before: [], with: engine.driver.beginSql(s).map((sql) => CompiledQuery.raw(sql)) }))
   }
   if (!context) return b
   const sql = engine.driver.sessionContext
   const { settings, role } = changesBetween(undefined, context)
   const apply = sql.statements(settings, role)
-  return sql.lifetime === 'transaction' ? [...b, ...apply] : [...b.slice(0, -1), ...apply, b[b.length - 1]!]
+  return sql.lifetime === 'transaction' ? { before: [], with: [...b.with, ...apply] } : { before: apply, with: b.with }
 }
 
 const SCOPE_KEYS = keysOf<ScopeOptions>({

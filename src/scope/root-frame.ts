@@ -9,12 +9,12 @@
  */
 import { CompiledQuery, type QueryResult } from 'kysely'
 import type { Origin } from '../checkout.js'
-import type { Statement } from '../dialects/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import { ScopeEndedError, TransactionAbortedError, type DbscopeError } from '../errors.js'
 import { ScopeConnection } from './connection.js'
 import { Frame, sleep, type Consumer } from './frame.js'
 import { runHooks } from './hooks.js'
+import type { BeginPlan } from './options.js'
 import type { ScopeContext } from './session-context.js'
 
 const COMMIT = CompiledQuery.raw('COMMIT')
@@ -29,7 +29,7 @@ export class RootFrame extends Frame {
   readonly engine: Engine
   /** The engine of the db that started the scope (its primary): nested scopes of that db join this one. */
   readonly family: Engine
-  readonly #begin: readonly Statement[]
+  readonly #begin: BeginPlan
   /** Settings (and whether the role) this transaction or a savepoint in it set: reset at the end where they outlive it. */
   #touched: Set<string> | undefined
   #roleTouched = false
@@ -48,7 +48,7 @@ export class RootFrame extends Frame {
 
   constructor(
     engine: Engine,
-    begin: readonly Statement[],
+    begin: BeginPlan,
     parentInContext: Frame | undefined,
     origin: Origin | undefined,
     family = engine,
