@@ -29,7 +29,7 @@ describeTargets(
         CREATE TABLE docs (id int PRIMARY KEY, tenant_id int NOT NULL, body text NOT NULL);
         INSERT INTO docs VALUES ${rows.join(', ')};
         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
-        CREATE POLICY tenant_isolation ON docs USING (tenant_id = current_setting('app.tenant_id', true)::int);
+        CREATE POLICY tenant_isolation ON docs USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::int);
         GRANT USAGE ON SCHEMA public TO ${role};
         GRANT SELECT, INSERT ON docs TO ${role};`)
     })
@@ -88,6 +88,9 @@ describeTargets(
         .catch((e: unknown) => e)
       expect((err as Error).message).toMatch(/row-level security/)
       expect(await db.kysely.selectFrom('docs').select('id').where('id', '=', 999).execute()).toEqual([])
+      // The role without the setting: current_setting(…, true) is NULL, or '' on a connection where an earlier scope
+      // set it (nullif makes that NULL too), so no row matches, and nothing fails.
+      expect(await db.scope((tx) => tx.selectFrom('docs').selectAll().execute(), { role })).toEqual([])
     })
   },
   // Row-level security is a PostgreSQL feature (PGlite: one superuser session, where a policy is no proof).
