@@ -13,19 +13,17 @@
  */
 import {
   DefaultConnectionProvider,
-  DefaultQueryExecutor,
   Kysely,
   type CompiledQuery,
-  type ConnectionProvider,
   type DatabaseConnection,
   type KyselyPlugin,
   type KyselyProps,
   type QueryResult,
 } from 'kysely'
 import type { Engine } from '../engine/engine.js'
-import { transformResult } from '../engine/plugins.js'
 import { ConfigError } from '../errors.js'
 import { enclosingFrame } from './context.js'
+import { scopeExecutor, type StatementRunner } from './executor.js'
 import type { Frame } from './frame.js'
 import type { ContextOptions, ScopeContext } from './session-context.js'
 import { covers } from './session-context.js'
@@ -48,7 +46,11 @@ function usableFrame(engine: Engine, binding: Binding | undefined): Frame | unde
   return frame && (!binding || covers(frame.context, binding.context)) ? frame : undefined
 }
 
-class CurrentProvider implements ConnectionProvider {
+/**
+ * What `db.current` runs its statements on, per statement: the active scope's frame, a scope that applies the
+ * binding, or the pool. The scope executor around it runs the plugins.
+ */
+class CurrentRunner implements StatementRunner {
   readonly #engine: Engine
   readonly #binding: Binding | undefined
   readonly #pool: DefaultConnectionProvider
@@ -57,6 +59,18 @@ class CurrentProvider implements ConnectionProvider {
     this.#engine = engine
     this.#binding = binding
     this.#pool = new DefaultConnectionProvider(engine.props.driver)
+  }
+
+  execute<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      const frame = usableFrame(this.#engine, this.#binding)
+      const b = this.#binding
+      if (frame) return frame.execute<R>(q)
+      if (b) return b.scope((tx) => tx.withoutPlugins().executeQuery<R>(q), b.options)
+      return this.#engine.executor.executeUntransformed<R>(q)
+    } catch (err) {
+      return Promise.reject(err) // code still running for a scope that timed out
+    }
   }
 
   async provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
@@ -68,57 +82,13 @@ class CurrentProvider implements ConnectionProvider {
   }
 }
 
-/** The executor of `db.current`: per statement, the active scope's frame or the pool. */
-export class CurrentExecutor extends DefaultQueryExecutor {
-  readonly #engine: Engine
-  readonly #binding: Binding | undefined
-
-  constructor(engine: Engine, plugins: readonly KyselyPlugin[], binding: Binding | undefined) {
-    const root = engine.executor
-    super(root.compiler, root.adapter, new CurrentProvider(engine, binding), plugins as KyselyPlugin[])
-    this.#engine = engine
-    this.#binding = binding
-  }
-
-  override executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    let result: Promise<QueryResult<R>>
-    try {
-      const frame = usableFrame(this.#engine, this.#binding)
-      const b = this.#binding
-      if (frame) result = frame.execute<R>(q)
-      else if (b) result = b.scope((tx) => tx.withoutPlugins().executeQuery<R>(q), b.options)
-      else result = this.#engine.executor.executeUntransformed<R>(q)
-    } catch (err) {
-      return Promise.reject(err) // a scope that timed out
-    }
-    return this.plugins.length === 0 ? result : result.then((r) => transformResult(this.plugins, r, q.queryId))
-  }
-
-  override withPlugins(plugins: readonly KyselyPlugin[]): CurrentExecutor {
-    return this.#with([...this.plugins, ...plugins])
-  }
-  override withPlugin(plugin: KyselyPlugin): CurrentExecutor {
-    return this.#with([...this.plugins, plugin])
-  }
-  override withPluginAtFront(plugin: KyselyPlugin): CurrentExecutor {
-    return this.#with([plugin, ...this.plugins])
-  }
-  override withoutPlugins(): CurrentExecutor {
-    return this.#with([])
-  }
-
-  #with(plugins: readonly KyselyPlugin[]): CurrentExecutor {
-    return new CurrentExecutor(this.#engine, plugins, this.#binding)
-  }
-}
-
 /** `db.current` (or a bound view's `current`): a Kysely on the active scope, refusing Kysely's own transactions there. */
 export class CurrentKysely<DB> extends Kysely<DB> {
   readonly #engine: Engine
 
   /** @internal */
-  constructor(engine: Engine, binding?: Binding, executor?: CurrentExecutor) {
-    const props = { ...engine.props, executor: executor ?? new CurrentExecutor(engine, engine.executor.plugins, binding) }
+  constructor(engine: Engine, binding?: Binding, executor?: KyselyProps['executor']) {
+    const props = { ...engine.props, executor: executor ?? scopeExecutor(engine, new CurrentRunner(engine, binding)) }
     super(props)
     this.#engine = engine
   }
@@ -147,7 +117,7 @@ export class CurrentKysely<DB> extends Kysely<DB> {
   }
 
   #derive(executor: KyselyProps['executor']): CurrentKysely<DB> {
-    return new CurrentKysely<DB>(this.#engine, undefined, executor as CurrentExecutor)
+    return new CurrentKysely<DB>(this.#engine, undefined, executor)
   }
 
   #refuseInScope(what: string): void {
