@@ -124,7 +124,8 @@ export interface DbConfig {
   /**
    * Behind a transaction pooler such as PgBouncer (`pool_mode = transaction`; PostgreSQL URLs only): no session
    * parameters at connect, and statements that need a session (session advisory locks, LISTEN, session SET/RESET,
-   * PREPARE, DECLARE … WITH HOLD) fail with a PoolerUnsupportedError before they are sent.
+   * set_config(…, false), temporary tables without ON COMMIT DROP, PREPARE, DECLARE … WITH HOLD) fail with a
+   * PoolerUnsupportedError before they are sent, naming the transaction-local form.
    *
    * @example
    * defineDb({ url: 'postgres://app@127.0.0.1:6432/app', pooler: 'pgbouncer' })
@@ -192,7 +193,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   ssl: true,
   connection: true,
 })
-const POOL_KEYS = keysOf<PoolConfig>({
+export const POOL_KEYS = keysOf<PoolConfig>({
   max: true,
   min: true,
   acquireTimeoutMs: true,
@@ -204,7 +205,7 @@ const POOL_KEYS = keysOf<PoolConfig>({
   idleInTransactionTimeoutMs: true,
   leakWarnMs: true,
 })
-const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
+export const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
 const SHUTDOWN_KEYS = keysOf<Exclude<NonNullable<DbConfig['shutdown']>, boolean>>({ signals: true, graceMs: true })
 
 /** Throws a ConfigError for a config that is not an object, or that has a key no option has. */

@@ -25,6 +25,8 @@ export type DbscopeErrorCode =
 export class DbscopeError extends Error {
   readonly code: DbscopeErrorCode
   readonly retryable: boolean
+  /** The error this one wraps (the driver's, for query errors); declared so that apps on an older `lib` can read it. */
+  declare readonly cause?: unknown
   constructor(code: DbscopeErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
@@ -154,19 +156,71 @@ export class ValueParseError extends DbscopeError {
   }
 }
 
-/** A query failed; subclasses name the well-known causes. The driver's error is the `cause`. */
-export class QueryError extends DbscopeError {
-  /** The driver's own code (PostgreSQL SQLSTATE, MySQL errno as a string). */
+/**
+ * What the driver said about a failed statement, copied onto the error so that code written against node-postgres or
+ * mysql2 keeps reading the same fields. PostgreSQL (and PGlite) fill the first group, MySQL/MariaDB the last two.
+ */
+export interface DriverErrorFields {
+  readonly detail?: string | undefined
+  readonly hint?: string | undefined
+  readonly schema?: string | undefined
+  readonly table?: string | undefined
+  readonly column?: string | undefined
+  readonly constraint?: string | undefined
+  readonly dataType?: string | undefined
+  /** 1-based character offset of the error in the statement's text, as the server reports it. */
+  readonly position?: string | undefined
+  /** `ERROR`, `FATAL`, `PANIC` (the unlocalized severity where the server sends it). */
+  readonly severity?: string | undefined
+  /** MySQL/MariaDB error number, e.g. 1062 for a duplicate key. */
+  readonly errno?: number | undefined
+  /** MySQL/MariaDB: the server's message without mysql2's prefix. */
+  readonly sqlMessage?: string | undefined
+}
+
+/** The options a query error is built with: the driver's error, its code, and its fields. */
+export interface QueryErrorOptions extends DriverErrorFields {
+  readonly cause: unknown
+  readonly retryable?: boolean
+  /** PostgreSQL SQLSTATE; MySQL errno as a string. */
+  readonly sqlState?: string | undefined
+}
+
+/**
+ * A query failed; subclasses name the well-known causes. The driver's error is the `cause`, and its fields are
+ * copied here.
+ *
+ * @example
+ * catch (e) { if (e instanceof UniqueViolationError) return reply(409, `${e.table}.${e.constraint}: ${e.detail}`) }
+ */
+export class QueryError extends DbscopeError implements DriverErrorFields {
+  /** The driver's own code (PostgreSQL SQLSTATE, MySQL errno as a string): `e.sqlState === '23505'`. */
   readonly sqlState: string | undefined
+  readonly detail: string | undefined
+  readonly hint: string | undefined
+  readonly schema: string | undefined
+  readonly table: string | undefined
+  readonly column: string | undefined
   readonly constraint: string | undefined
-  constructor(
-    code: QueryErrorCode,
-    message: string,
-    options: { cause: unknown; retryable?: boolean; sqlState?: string | undefined; constraint?: string | undefined },
-  ) {
+  readonly dataType: string | undefined
+  readonly position: string | undefined
+  readonly severity: string | undefined
+  readonly errno: number | undefined
+  readonly sqlMessage: string | undefined
+  constructor(code: QueryErrorCode, message: string, options: QueryErrorOptions) {
     super(code, message, options)
     this.sqlState = options.sqlState
+    this.detail = options.detail
+    this.hint = options.hint
+    this.schema = options.schema
+    this.table = options.table
+    this.column = options.column
     this.constraint = options.constraint
+    this.dataType = options.dataType
+    this.position = options.position
+    this.severity = options.severity
+    this.errno = options.errno
+    this.sqlMessage = options.sqlMessage
   }
 }
 
@@ -205,7 +259,7 @@ export type QueryErrorCode =
   | 'STALE_STATEMENT'
   | 'QUERY_FAILED'
 
-type QueryErrorClass = new (code: QueryErrorCode, message: string, options: ConstructorParameters<typeof QueryError>[2]) => QueryError
+type QueryErrorClass = new (code: QueryErrorCode, message: string, options: QueryErrorOptions) => QueryError
 
 const RETRY_HINT = 'Retry the transaction: db.scope(fn, { retry: { attempts: 3 } }) re-runs it.'
 
@@ -248,11 +302,7 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
  * @example
  * return queryError('UNIQUE_VIOLATION', err.message, { cause: err, sqlState: '23505', constraint: 'users_email_key' })
  */
-export function queryError(
-  code: QueryErrorCode,
-  driverMessage: string,
-  options: { cause: unknown; sqlState?: string | undefined; constraint?: string | undefined },
-): QueryError {
+export function queryError(code: QueryErrorCode, driverMessage: string, options: Omit<QueryErrorOptions, 'retryable'>): QueryError {
   const k = QUERY_ERRORS[code]
   const message = k.hint ? `${driverMessage.replace(/\.?$/, '.')} ${k.hint}` : driverMessage
   return new k.cls(code, message, { ...options, retryable: k.retryable })

@@ -36,6 +36,7 @@ export {
   PoolerUnsupportedError,
   ValueParseError,
   QueryError,
+  type DriverErrorFields,
   SerializationFailureError,
   DeadlockError,
   LockTimeoutError,

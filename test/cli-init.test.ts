@@ -195,6 +195,13 @@ describe('the scaffold works', () => {
     expect(check.status, output(check)).toBe(0)
   }, 120_000)
 
+  it('a migrate that cannot connect prints the failure only, never "already up to date"', () => {
+    const migrate = run(app, 'postgres://app@127.0.0.1:1/nowhere', ['npm', 'run', 'migrate'])
+    expect(migrate.status).not.toBe(0)
+    expect(output(migrate)).toContain('migrate: failed:')
+    expect(output(migrate)).not.toContain('already up to date')
+  }, 60_000)
+
   it('the --dialect mysql scaffold migrates MariaDB, and migrate -- down reverts it', async () => {
     const mysqlApp = join(work, 'app-mysql')
     await runInit(mysqlApp, { name: '@acme/data', dialect: 'mysql' })

@@ -173,8 +173,8 @@ describe('examples/monorepo', () => {
     expect(migrate.status, output(migrate)).toBe(0)
     expect(migrate.stdout).toContain('migrate: applied 0003_drop_display_name')
 
-    // What CI sees before anyone regenerates: dbgen --check exits 1.
-    const check = run('npm', ['run', 'gen:check'], join(mono, 'packages/data'))
+    // What CI sees before anyone regenerates, with the README's command from the repo root: exit 1.
+    const check = run('npm', ['run', 'gen:check', '-w', '@acme/data'])
     expect(check.status, output(check)).toBe(1)
     expect(check.stderr).toContain('is stale')
 

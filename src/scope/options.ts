@@ -107,7 +107,7 @@ export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeCont
   return sql.lifetime === 'transaction' ? { before: [], with: [...b.with, ...apply] } : { before: apply, with: b.with }
 }
 
-const SCOPE_KEYS = keysOf<ScopeOptions>({
+export const SCOPE_KEYS = keysOf<ScopeOptions>({
   isolation: true,
   readOnly: true,
   timeoutMs: true,

@@ -6,6 +6,7 @@ interface MysqlLikeError {
   code?: string
   errno?: number
   sqlState?: string
+  sqlMessage?: string
   fatal?: boolean
 }
 
@@ -41,7 +42,7 @@ const MYSQL_CODES: Readonly<Record<number, QueryErrorCode>> = {
 export function classifyMysqlError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof QueryError) return err
   const e = err as MysqlLikeError
-  const base = { cause: err, sqlState: e.errno !== undefined ? String(e.errno) : e.code }
+  const base = { cause: err, sqlState: e.errno !== undefined ? String(e.errno) : e.code, errno: e.errno, sqlMessage: e.sqlMessage }
   const code = MYSQL_CODES[e.errno ?? -1] ?? (isMysqlConnectionError(err) ? 'CONNECTION_LOST' : e.errno !== undefined ? 'QUERY_FAILED' : undefined)
   if (code) return queryError(code, err.message, base)
   return err

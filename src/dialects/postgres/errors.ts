@@ -5,7 +5,15 @@ import { isSocketError } from '../socket-errors.js'
 interface PgLikeError {
   code?: string
   message?: string
+  detail?: string
+  hint?: string
+  schema?: string
+  table?: string
+  column?: string
   constraint?: string
+  dataType?: string
+  position?: string
+  severity?: string
 }
 
 // 57P01 admin_shutdown (pg_terminate_backend), 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions.
@@ -41,7 +49,19 @@ export function classifyPostgresError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof QueryError) return err
   const e = err as PgLikeError
   const code = e.code
-  const base = { cause: err, sqlState: code, constraint: e.constraint }
+  const base = {
+    cause: err,
+    sqlState: code,
+    detail: e.detail,
+    hint: e.hint,
+    schema: e.schema,
+    table: e.table,
+    column: e.column,
+    constraint: e.constraint,
+    dataType: e.dataType,
+    position: e.position,
+    severity: e.severity,
+  }
   const stale = isStaleStatement(code, err.message) ? 'STALE_STATEMENT' : undefined
   const kind = (code ? PG_CODES[code] : undefined) ?? stale ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
   if (kind) return queryError(kind, err.message, base)

@@ -26,11 +26,11 @@ const down = process.argv[2] === 'down'
 try {
   const { error, results = [] } = down ? await migrator.migrateDown() : await migrator.migrateToLatest()
   for (const r of results) console.log(`migrate: ${r.status === 'Success' ? (r.direction === 'Up' ? 'applied' : 'reverted') : r.status.toLowerCase()} ${r.migrationName}`)
-  if (results.length === 0) console.log('migrate: already up to date')
   if (error) {
     console.error('migrate: failed:', error instanceof Error ? error.message : error)
     process.exitCode = 1
-  } else if (!down) console.log('migrate: done. Next: npm run gen')
+  } else if (results.length === 0) console.log('migrate: already up to date')
+  else if (!down) console.log('migrate: done. Next: npm run gen')
 } finally {
   await db.dispose()
 }
