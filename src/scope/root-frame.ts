@@ -15,6 +15,8 @@ import { ConnectionLostError, ScopeEndedError, TransactionAbortedError, type Dbs
 import { ScopeConnection } from './connection.js'
 import { Frame, sleep, type Consumer } from './frame.js'
 import { runHooks } from './hooks.js'
+import type { BeginPlan } from './options.js'
+import type { ScopeContext } from './session-context.js'
 
 const COMMIT = CompiledQuery.raw('COMMIT')
 const ROLLBACK = CompiledQuery.raw('ROLLBACK')
@@ -30,7 +32,10 @@ export class RootFrame extends Frame {
   readonly engine: Engine
   /** The engine of the db that started the scope (its primary): nested scopes of that db join this one. */
   readonly family: Engine
-  readonly #begin: readonly string[]
+  readonly #begin: BeginPlan
+  /** Settings (and whether the role) this transaction or a savepoint in it set: reset at the end where they outlive it. */
+  #touched: Set<string> | undefined
+  #roleTouched = false
   #conn: ScopeConnection | undefined
   #acquiring: Promise<ScopeConnection> | undefined
   #inFlight = 0
@@ -44,12 +49,20 @@ export class RootFrame extends Frame {
    */
   readonly #origin: Origin | false
 
-  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined, family = engine) {
-    super(engine, undefined, parentInContext)
+  constructor(
+    engine: Engine,
+    begin: BeginPlan,
+    parentInContext: Frame | undefined,
+    origin: Origin | undefined,
+    family = engine,
+    context?: ScopeContext,
+  ) {
+    super(engine, undefined, parentInContext, context)
     this.engine = engine
     this.family = family
     this.#begin = begin
     this.#origin = origin ?? false
+    if (context) this.touch(context)
     this.settled = (value) => {
       this.#inFlight--
       return value
@@ -59,6 +72,28 @@ export class RootFrame extends Frame {
   /** Whether a scope of `engine` (or of the db whose primary it is) finds this one as its enclosing scope. */
   belongsTo(engine: Engine): boolean {
     return this.engine === engine || this.family === engine
+  }
+
+  /** Records settings and a role sent on the connection, for the reset at the end (MySQL). */
+  touch(context: ScopeContext): void {
+    for (const name of context.settings.keys()) (this.#touched ??= new Set()).add(name)
+    if (context.role !== undefined) this.#roleTouched = true
+  }
+
+  /**
+   * On a dialect whose settings outlive the transaction (MySQL's session variables and role): sets back everything
+   * the scope set, before the connection goes back to the pool. False when that failed: the connection must go.
+   */
+  async #resetContext(conn: ScopeConnection): Promise<boolean> {
+    const sql = this.engine.driver.sessionContext
+    if (sql.lifetime === 'transaction' || (!this.#touched && !this.#roleTouched)) return true
+    const settings = [...(this.#touched ?? [])].map((name) => [name, null] as const)
+    try {
+      for (const q of sql.statements(settings, this.#roleTouched ? null : undefined)) await conn.control(q)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** The name of the next savepoint in this transaction. */
@@ -217,6 +252,7 @@ export class RootFrame extends Frame {
             if (r === TIMED_OUT) destroy = unanswered(conn)
           } else destroy = true
         }
+        if (!destroy && !(await this.#resetContext(conn))) destroy = true
       }
       this.engine.release(conn.checkout, destroy || conn.broken)
     }

@@ -4,12 +4,12 @@
  *
  * @example
  * const conn = new MysqlConnection(mysql2Connection, mysqlColumnConverters(types))
- * await conn.queryAfter('START TRANSACTION', 'SELECT 1', [])
+ * await conn.queryAfter([CompiledQuery.raw('START TRANSACTION')], 'SELECT 1', [])
  */
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
 import { queryError } from '../../errors.js'
-import type { RawConnection } from '../dialect.js'
+import type { RawConnection, Statement } from '../dialect.js'
 import { isMysqlConnectionError } from './errors.js'
 import { streamRows } from './stream.js'
 import { convertRows, type ColumnConverters } from './values.js'
@@ -78,10 +78,16 @@ export class MysqlConnection implements RawConnection {
     })
   }
 
-  async queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+  async queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    // MySQL does not skip the rest of a batch after an error: a prefix that can fail (SET ROLE) is awaited first, so
+    // the statement never runs without it. The last prefix (START TRANSACTION) cannot fail without the statement
+    // failing too.
+    for (let i = 0; i < prefix.length - 1; i++) await this.query(prefix[i]!.sql, prefix[i]!.parameters)
+    const last = prefix[prefix.length - 1]
+    if (last === undefined) return this.query<R>(sql, params)
     // mysql2 sends each command and waits; queue both without awaiting so they leave back to back. Promise.all
     // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
-    const [, result] = await Promise.all([this.query(prefix, []), this.query<R>(sql, params)])
+    const [, result] = await Promise.all([this.query(last.sql, last.parameters), this.query<R>(sql, params)])
     return result
   }
 

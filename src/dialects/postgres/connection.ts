@@ -5,11 +5,11 @@
  *
  * @example
  * const conn = new PostgresConnection(client, statements.forConnection())
- * await conn.queryAfter('BEGIN', 'SELECT * FROM users WHERE id = $1', [1]) // one round trip
+ * await conn.queryAfter([CompiledQuery.raw('BEGIN')], 'SELECT * FROM users WHERE id = $1', [1]) // one round trip
  */
 import type pg from 'pg'
 import type { QueryResult } from 'kysely'
-import type { RawConnection } from '../dialect.js'
+import type { RawConnection, Statement } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
 import { tooManyParameters } from './parameters.js'
@@ -20,12 +20,13 @@ type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[])
 
 /**
  * A pg.Query that sends more in the same pipeline, before its one Sync: Close for statements the cache dropped, then
- * a parameterless statement (BEGIN …), then itself, as a named prepared statement when it has a name.
+ * prefix statements (BEGIN, a scope's settings), then itself, as a named prepared statement when it has a name. An
+ * error in any of them makes the server skip the rest up to the Sync.
  */
 class PipelinedQuery extends CallbackQuery {
   readonly #dropped: DroppedStatements | undefined
-  readonly #prefix: string | undefined
-  constructor(dropped: DroppedStatements | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
+  readonly #prefix: readonly Statement[] | undefined
+  constructor(dropped: DroppedStatements | undefined, prefix: readonly Statement[] | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
     super(text, values, callback)
     this.#dropped = dropped
     this.#prefix = prefix
@@ -42,9 +43,13 @@ class PipelinedQuery extends CallbackQuery {
       for (const name of this.#dropped.forget) delete connection.parsedStatements[name]
     }
     if (this.#prefix !== undefined) {
-      connection.parse({ text: this.#prefix, name: '', types: [] })
-      connection.bind({ portal: '', statement: '', values: [] })
-      connection.execute({ portal: '', rows: 0 })
+      for (const p of this.#prefix) {
+        connection.parse({ text: p.sql, name: '', types: [] })
+        connection.bind({ portal: '', statement: '', values: p.parameters as unknown[] })
+        // A statement with parameters (SELECT set_config…) returns a row: pg needs its description to read it.
+        if (p.parameters.length > 0) connection.describe({ type: 'P', name: '' })
+        connection.execute({ portal: '', rows: 0 })
+      }
     }
     super.prepare(connection)
   }
@@ -99,7 +104,7 @@ export class PostgresConnection implements RawConnection {
     })
   }
 
-  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+  queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     const refused = this.#refused(params)
     if (refused) return Promise.reject(refused)
     return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
@@ -123,7 +128,7 @@ export class PostgresConnection implements RawConnection {
   }
 
   /** Sends `sql` (after `prefix`, if any), as a named prepared statement when `cache` gives it a name. */
-  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
+  #pipelined<R>(prefix: readonly Statement[] | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
     const name = cache?.nameFor(sql)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
