@@ -6,14 +6,15 @@
  * export const db = defineDb<DB>({ url: process.env.DATABASE_URL, pool: { max: 10 } })
  * await db.scope(async (tx) => tx.insertInto('users').values({ email, name }).execute())
  */
-export { defineDb, Db, type DbStats } from './db.js'
+export { defineDb, Db, type DbStats, type DbContext } from './db.js'
 export type { ListenOptions, ListenerStats } from './listen/listener.js'
 export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine/shutdown.js'
 export type { Owner } from './guard.js'
 export { ScopeTransaction, ManualTransaction } from './scope/transaction.js'
 export type { TestTransaction } from './scope/test-transaction.js'
 export { isRetryableByDefault } from './scope/retry.js'
-export type { ScopeOptions, RetryOptions, Propagation } from './scope/options.js'
+export type { ScopeOptions, RetryOptions, Propagation, BeginOptions } from './scope/options.js'
+export type { ContextOptions } from './scope/session-context.js'
 export type { DbConfig, PoolConfig, GuardConfig, Logger, MetadataInput } from './config.js'
 export type { ConnectionConfig, HostAndPort } from './connection-object.js'
 export type { PasswordInput } from './password.js'
@@ -36,6 +37,8 @@ export {
   ForeignConnectionError,
   PoolerUnsupportedError,
   ValueParseError,
+  StreamActiveError,
+  TooManyParametersError,
   QueryError,
   type DriverErrorFields,
   SerializationFailureError,
