@@ -1,5 +1,5 @@
 /**
- * db.beginTestTransaction(): rows written by scopes and db.kysely while it is open are visible to the test, gone
+ * db.beginTestTransaction(): rows written by scopes, db.kysely and db.current while it is open are visible to the test, gone
  * after rollback(), and after it scopes commit normally again. PostgreSQL, MariaDB and PGlite.
  */
 import { expect, it } from 'vitest'
@@ -12,13 +12,14 @@ describeTargets(
     const count = async (db: ReturnType<typeof t.db>, tag: string) =>
       Number((await sql<{ n: number }>`SELECT count(*) AS n FROM items WHERE tag = ${tag}`.execute(db.kysely)).rows[0]!.n)
 
-    it('scopes and db.kysely write inside it; rollback() leaves nothing; then scopes commit normally', async () => {
+    it('scopes, db.kysely and db.current write inside it; rollback() leaves nothing; then scopes commit normally', async () => {
       await t.exec('CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, tag varchar(20))')
       const db = t.db({ pool: { max: 3 } })
       const tx = await db.beginTestTransaction()
       await db.scope((s) => sql`INSERT INTO items (id, tag) VALUES (1, 'rb')`.execute(s))
       await sql`INSERT INTO items (id, tag) VALUES (2, 'rb')`.execute(db.kysely)
-      expect(await count(db, 'rb')).toBe(2)
+      await sql`INSERT INTO items (id, tag) VALUES (4, 'rb')`.execute(db.current) // outside a scope: in the test transaction too
+      expect(await count(db, 'rb')).toBe(3)
       await tx.rollback()
       expect(await count(db, 'rb')).toBe(0)
       // Normal again: a scope commits, and another connection sees it.

@@ -44,7 +44,7 @@ export function runScope<DB, T>(
   }
   // While db.beginTestTransaction() is open, every scope joins it (see test-transaction.ts).
   const test = testTransactionOf(family)
-  if (test && !outer) return runInTest(family, test, fn, opts)
+  if (test && !outer) return runInTest(family, test, fn, opts, context)
   if (test && opts.propagation === 'requiresNew') opts = requiresNewInTest(family, test, opts)
   if (outer && opts.propagation === 'requiresNew' && outer.root.connection && engine.pool.options.max <= 1) {
     return Promise.reject(

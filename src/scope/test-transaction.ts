@@ -19,6 +19,7 @@ import { beginFor } from './options.js'
 import { RootFrame } from './root-frame.js'
 import { runFrame } from './run.js'
 import { SavepointFrame } from './savepoint-frame.js'
+import type { ScopeContext } from './session-context.js'
 import type { ScopeTransaction } from './transaction.js'
 
 /** The open test transaction's root: hooks handed up by its savepoints are kept for the scope that ended to run. */
@@ -151,14 +152,20 @@ function warnRequiresNew(engine: Engine, root: TestRootFrame): void {
  * A scope that would start a transaction of its own while the test transaction is open: a savepoint inside it, after
  * the scopes queued before it; its hooks run once its savepoint is released or rolled back.
  */
-export async function runInTest<DB, T>(engine: Engine, testRoot: RootFrame, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions): Promise<T> {
+export async function runInTest<DB, T>(
+  engine: Engine,
+  testRoot: RootFrame,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions,
+  context?: ScopeContext,
+): Promise<T> {
   const root = testRoot as TestRootFrame
   if (opts.propagation === 'requiresNew') warnRequiresNew(engine, root)
   let hooks: readonly Hook[] | undefined
   try {
     return await root.afterSiblings(async () => {
       try {
-        return await runFrame(new SavepointFrame(engine, root, currentFrame()), fn, opts.timeoutMs)
+        return await runFrame(new SavepointFrame(engine, root, currentFrame(), context), fn, opts.timeoutMs)
       } finally {
         hooks = root.takePending()
       }
