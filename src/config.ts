@@ -4,6 +4,7 @@
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
+import { listenUrlOf } from './listen/listen-url.js'
 import { keysOf, unknownKeyProblem } from './known-keys.js'
 import type { PoolOptions } from './pool.js'
 import { redactUrl } from './redact.js'
@@ -158,6 +159,8 @@ export interface DbConfig {
    * defineDb({ url: process.env.DATABASE_URL, replicas: [process.env.REPLICA_URL!] })
    */
   readonly replicas?: readonly (string | ConnectionConfig)[]
+  /** A direct PostgreSQL URL for `db.listen` when `url` goes through PgBouncer, which loses a LISTEN: `'postgres://app@db:5432/app'`. */
+  readonly listenUrl?: string
   readonly replicaHealthCheckMs?: number
   /**
    * Drain and dispose every engine on these signals (see `drainOnSignals`). `true` means SIGTERM and SIGINT.
@@ -190,6 +193,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   pooler: true,
   statementCache: true,
   replicas: true,
+  listenUrl: true,
   replicaHealthCheckMs: true,
   shutdown: true,
   onHookError: true,
@@ -255,6 +259,8 @@ export interface ResolvedConfig {
   /** Replica URLs (with their passwords; never printed) and connection objects. */
   readonly replicas: readonly (string | ConnectionConfig)[]
   readonly replicaHealthCheckMs: number
+  /** db.listen's direct URL (with its password; never printed). */
+  readonly listenUrl: string | undefined
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
   /**
@@ -382,6 +388,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     statementCache,
     replicas,
     replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
+    listenUrl: listenUrlOf(config.listenUrl, dialect),
     onHookError: config.onHookError,
     logger: config.logger ?? defaultLogger,
     secrets,

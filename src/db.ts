@@ -11,6 +11,9 @@ import { ReplicaSet } from './engine/replicas.js'
 import { drainOnSignals } from './engine/shutdown.js'
 import { ConfigError, EngineDisposedError, ForeignOwnerError } from './errors.js'
 import type { Owner } from './guard.js'
+import { listenerFor, listenerStats } from './listen/for-engine.js'
+import type { ListenerStats, ListenOptions } from './listen/listener.js'
+import { notify } from './listen/notify.js'
 import type { PoolStats } from './pool.js'
 import { activeFrame } from './scope/context.js'
 import { CurrentKysely } from './scope/current.js'
@@ -19,6 +22,7 @@ import type { BeginOptions, ScopeOptions } from './scope/options.js'
 import { contextOf, type ContextOptions } from './scope/session-context.js'
 import { keysOf, unknownKeyProblem } from './known-keys.js'
 import { beginManual, runScope } from './scope/run.js'
+import { beginTestTransaction, testTransactionOf, type TestTransaction } from './scope/test-transaction.js'
 import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
 
 /**
@@ -66,8 +70,8 @@ function disposeWithReplicas(engine: Engine, replicas: ReplicaSet | undefined, g
   return Promise.all([engine.dispose(graceMs), replicas?.dispose(graceMs)]).then(() => undefined)
 }
 
-/** What `db.stats()` returns. */
-export type DbStats = PoolStats
+/** What `db.stats()` returns: the pool's numbers, and `listener` once `db.listen` opened its connection. */
+export type DbStats = PoolStats & { readonly listener?: ListenerStats }
 
 /** A database: one engine (pool) per URL per process, typed by the generated `DB` interface. */
 export class Db<DB> implements AsyncDisposable {
@@ -206,7 +210,7 @@ export class Db<DB> implements AsyncDisposable {
     // A readOnly root scope goes to a healthy replica; a replica that turns out unreachable leaves the rotation.
     // Inside an active scope (wherever it runs) it is not routed: it nests in that scope, where a readOnly option is
     // the usual ConfigError. The primary stays the scope's family, so scopes nested in it find it.
-    const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined
+    const replica = options?.readOnly === true && !activeFrame(primary) && !testTransactionOf(primary) ? this.#replicas?.pick() : undefined
     if (replica) return this.#replicas!.observe(replica, runScope<DB, T>(replica, fn, options, primary))
     return runScope<DB, T>(primary, fn, options)
   }
@@ -228,13 +232,59 @@ export class Db<DB> implements AsyncDisposable {
   }
 
   /**
+   * For integration tests: opens one transaction that, until `rollback()`, every `db.scope` (as a savepoint) and every
+   * `db.kysely` statement of this db in this process joins, one at a time. A scope that throws rolls back to its
+   * savepoint; afterCommit hooks run when a scope releases its savepoint; `rollback()` leaves nothing behind.
+   *
+   * @example
+   * let t: TestTransaction
+   * beforeEach(async () => { t = await db.beginTestTransaction() })
+   * afterEach(() => t.rollback())
+   */
+  beginTestTransaction(): Promise<TestTransaction> {
+    try {
+      return beginTestTransaction(this.#live())
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
    * `{ total, idle, busy, waiting, oldestCheckoutMs }` for this db's pool; never holds the URL or a password.
    *
    * @example
    * metrics.gauge('db.waiting', db.stats().waiting)
    */
   stats(): DbStats {
-    return this.#engine.stats()
+    const listener = listenerStats(this.#engine)
+    return listener ? { ...this.#engine.stats(), listener } : this.#engine.stats()
+  }
+
+  /**
+   * Calls `handler(payload)` for every notification on `channel` (PostgreSQL and PGlite). One connection per db,
+   * outside the pool, carries every channel; when it is lost it reconnects with backoff, LISTENs again and calls
+   * `onReconnect`. Resolves, once LISTEN is in place, to `unlisten()`.
+   *
+   * @example
+   * const unlisten = await db.listen('cache', (key) => cache.delete(key), { onReconnect: () => cache.clear() })
+   */
+  listen(channel: string, handler: (payload: string) => unknown, options?: ListenOptions): Promise<() => Promise<void>> {
+    try {
+      return listenerFor(this.#live()).listen(channel, handler, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Sends a notification outside any scope (autocommit): `SELECT pg_notify(channel, payload)`. Inside a scope use
+   * `tx.notify`, delivered only if the scope commits.
+   *
+   * @example
+   * await db.notify('cache', 'user:1')
+   */
+  notify(channel: string, payload?: string): Promise<void> {
+    return notify(this.kysely, this.dialect, channel, payload)
   }
 
   /**

@@ -7,9 +7,11 @@
  * await db.scope(async (tx) => tx.insertInto('users').values({ email, name }).execute())
  */
 export { defineDb, Db, type DbStats, type DbContext } from './db.js'
+export type { ListenOptions, ListenerStats } from './listen/listener.js'
 export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine/shutdown.js'
 export type { Owner } from './guard.js'
 export { ScopeTransaction, ManualTransaction } from './scope/transaction.js'
+export type { TestTransaction } from './scope/test-transaction.js'
 export { isRetryableByDefault } from './scope/retry.js'
 export type { ScopeOptions, RetryOptions, Propagation, BeginOptions } from './scope/options.js'
 export type { ContextOptions } from './scope/session-context.js'

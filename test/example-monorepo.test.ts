@@ -235,3 +235,21 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`Timed out after ${ms} ms`)), ms).unref())])
 }
+
+describe('examples/monorepo tests', () => {
+  it("packages/data's tests run inside db.beginTestTransaction() and leave no rows behind", async () => {
+    // A database of its own, migrated afresh: the other tests here change their database's schema.
+    const own = await createTestDatabase('postgres', 'monorepo tests')
+    try {
+      const migrate = run('npm', ['run', 'migrate'], mono, { DATABASE_URL: own.url })
+      expect(migrate.status, output(migrate)).toBe(0)
+      const r = run('npm', ['test', '-w', '@acme/data'], mono, { DATABASE_URL: own.url })
+      expect(r.status, output(r)).toBe(0)
+      expect(output(r)).toMatch(/# pass 3/)
+      const left = await withPg((c) => c.query('SELECT count(*)::int AS n FROM users'), own.url)
+      expect(left.rows[0]).toEqual({ n: 0 })
+    } finally {
+      await own.drop()
+    }
+  }, 180_000)
+})

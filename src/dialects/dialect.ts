@@ -91,6 +91,8 @@ export interface DialectDriver {
   createIntrospector(db: Kysely<any>): DatabaseIntrospector
   /** Frees dialect-wide resources (PGlite's instance). */
   end(): Promise<void>
+  /** PGlite: the embedded instance (db.listen uses its own listen()). */
+  readonly embedded?: () => Promise<unknown>
   /** The largest pool this dialect supports (1 for PGlite). */
   readonly maxPoolSize: number
 }

@@ -24,6 +24,8 @@ export function lazyDriver(base: DriverBase, load: () => Promise<DialectDriver>)
     connect: async () => (await get()).connect(),
     cancel: async (conn) => (await get()).cancel(conn),
     readBudget: async (conn, appName) => (await get()).readBudget(conn, appName),
+    // PGlite's instance, for db.listen (undefined on the server dialects).
+    embedded: async () => (await get()).embedded?.(),
     async end() {
       const driver = await loading?.catch(() => undefined)
       await driver?.end()

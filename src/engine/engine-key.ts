@@ -34,6 +34,7 @@ export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
     statementCache: c.statementCache,
     replicas: c.replicas.map((r, i) => redactUrl(typeof r === 'string' ? r : connectionUrl(r, `replicas[${i}]`))),
     ssl: sslFingerprint(c.ssl),
+    listenUrl: c.listenUrl === undefined ? null : redactUrl(c.listenUrl),
     passwordFunction: c.password?.dynamic ?? false,
   }
 }

@@ -8,7 +8,7 @@
  * try { await checkout.raw.query('SELECT 1', []) } finally { engine.release(checkout) }
  */
 import { inspect } from 'node:util'
-import type { Dialect, Kysely, KyselyProps } from 'kysely'
+import type { CompiledQuery, Dialect, Kysely, KyselyProps, QueryResult } from 'kysely'
 import { TIMED_OUT, within } from '../bounded.js'
 import type { Checkout, Trace } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
@@ -35,6 +35,10 @@ export interface EngineHooks {
   readonly destroyKysely?: (engine: Engine) => Promise<void>
 }
 
+const TEST_TRANSACTION_DRIVER =
+  'db.kysely.transaction(), connection() and streams take a connection of their own, outside the test transaction ' +
+  '(db.beginTestTransaction()) that is open: use db.scope() instead, which joins it as a savepoint.'
+
 /** The bound on the budget query when pool.connectTimeoutMs is 0 (no connect timeout). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 
@@ -59,6 +63,13 @@ export class Engine {
   #pool: Pool | undefined
   #disposed = false
   #disposing: Promise<void> | undefined
+  /**
+   * While db.beginTestTransaction() is open: runs a `db.kysely` statement inside the test transaction instead of on a
+   * pooled connection (set and cleared by scope/test-transaction.ts).
+   */
+  testStatement: (<R>(q: CompiledQuery) => Promise<QueryResult<R>>) | undefined
+  /** What else closes with the engine (db.listen's connection). */
+  readonly #closers: (() => Promise<void>)[] = []
 
   constructor(key: string, config: ResolvedConfig, generation: number, hooks: EngineHooks) {
     this.key = key
@@ -70,6 +81,7 @@ export class Engine {
         new SourceDriver<EngineConnection>({
           acquire: async () => {
             this.beforeRootQuery()
+            if (this.testStatement) throw new ConfigError(TEST_TRANSACTION_DRIVER)
             return new EngineConnection(this, await this.acquire())
           },
           release: (c) => this.release(c.checkout, c.broken),
@@ -219,10 +231,16 @@ export class Engine {
     this.#disposed = true
     this.hooks.onDispose?.(this)
     this.#disposing = (async () => {
+      await Promise.all(this.#closers.map((close) => close().catch(() => undefined)))
       await this.#pool?.close(graceMs, (raw) => this.driver.cancel(raw))
       await this.#driver?.end()
     })()
     return this.#disposing
+  }
+
+  /** Registers what else closes when the engine is disposed (a connection outside the pool). */
+  addCloser(close: () => Promise<void>): void {
+    this.#closers.push(close)
   }
 
   /** The error for work on a connection that dispose() cut after its grace. */

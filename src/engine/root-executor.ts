@@ -46,6 +46,7 @@ export class RootExecutor extends DefaultQueryExecutor {
   async executeUntransformed<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const engine = this.#engine
     engine.beforeRootQuery()
+    if (engine.testStatement) return engine.testStatement<R>(compiledQuery)
     const conn = new EngineConnection(engine, await engine.acquire(false))
     try {
       return await conn.executeQuery<R>(compiledQuery)

@@ -15,6 +15,7 @@ import { BEGIN_KEYS, beginFor, checkOptions, type BeginOptions, type ScopeOption
 import { runWithRetry } from './retry.js'
 import { RootFrame } from './root-frame.js'
 import { SavepointFrame } from './savepoint-frame.js'
+import { requiresNewInTest, runInTest, testTransactionOf } from './test-transaction.js'
 import { contextOf, type ScopeContext } from './session-context.js'
 import { ManualTransaction, ScopeTransaction } from './transaction.js'
 
@@ -41,6 +42,10 @@ export function runScope<DB, T>(
   } catch (err) {
     return Promise.reject(err)
   }
+  // While db.beginTestTransaction() is open, every scope joins it (see test-transaction.ts).
+  const test = testTransactionOf(family)
+  if (test && !outer) return runInTest(family, test, fn, opts, context)
+  if (test && opts.propagation === 'requiresNew') opts = requiresNewInTest(family, test, opts)
   if (outer && opts.propagation === 'requiresNew' && outer.root.connection && engine.pool.options.max <= 1) {
     return Promise.reject(
       new ConfigError(
@@ -119,7 +124,7 @@ function runRoot<DB, T>(
 }
 
 /** Runs `fn` with `frame` as the active scope: its end commits on success and rolls back on a throw or the deadline. */
-async function runFrame<DB, T>(frame: Frame, fn: (tx: ScopeTransaction<DB>) => Promise<T>, timeoutMs: number | undefined): Promise<T> {
+export async function runFrame<DB, T>(frame: Frame, fn: (tx: ScopeTransaction<DB>) => Promise<T>, timeoutMs: number | undefined): Promise<T> {
   let result: T
   try {
     const work = runInContext(frame, fn, new ScopeTransaction<DB>(frame.props, frame))

@@ -10,6 +10,7 @@
  */
 import { Transaction, type KyselyPlugin, type KyselyProps } from 'kysely'
 import { ConfigError } from '../errors.js'
+import { notify } from '../listen/notify.js'
 import type { Frame } from './frame.js'
 import type { Hook } from './hooks.js'
 import type { RootFrame } from './root-frame.js'
@@ -54,6 +55,16 @@ export class ScopeTransaction<DB> extends Transaction<DB> {
    */
   afterRollback(fn: Hook): void {
     this.#frame.addHook(false, fn)
+  }
+
+  /**
+   * `SELECT pg_notify(channel, payload)` in this scope's transaction: delivered to listeners only if it commits.
+   *
+   * @example
+   * await tx.notify('jobs', JSON.stringify({ id }))
+   */
+  notify(channel: string, payload?: string): Promise<void> {
+    return notify(this, this.#frame.root.engine.config.dialect, channel, payload)
   }
 
   override withPlugin(plugin: KyselyPlugin): ScopeTransaction<DB> {

@@ -32,6 +32,7 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
   const get = () => (instance ??= Promise.resolve(typeof options.pglite === 'function' ? options.pglite() : options.pglite))
   return {
     ...pgliteBase,
+    embedded: get,
     async connect() {
       const session = await openSession(await get(), parsers)
       if (!arraysReady) {
