@@ -1,6 +1,7 @@
 /**
  * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
  */
+import { LOG_LEVELS, type LogConfig } from 'kysely'
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
@@ -162,13 +163,34 @@ export interface DbConfig {
   /** Called when an afterCommit/afterRollback hook throws; default: a warning through the logger. */
   readonly onHookError?: (error: unknown) => void
   readonly logger?: Logger
+  /**
+   * Kysely's `log` option, for every statement of this db (`db.kysely`, scopes with their BEGIN and COMMIT,
+   * replicas): `['query', 'error']` prints them, a function receives each Kysely `LogEvent`.
+   *
+   * @example
+   * defineDb({ url, log: (e) => e.level === 'error' && console.error(e.query.sql, e.error) })
+   */
+  readonly log?: LogConfig
+  /**
+   * OpenTelemetry spans and metrics (database semantic conventions), reported when `@opentelemetry/api` is
+   * installed and the application registered an SDK; `false` turns them off. Default `true`.
+   */
+  readonly telemetry?: boolean
+  /**
+   * A statement slower than this many milliseconds is reported through `logger.warn` with its SQL (never its
+   * values), its duration and where its scope began. Default: off.
+   *
+   * @example
+   * defineDb({ url, slowStatementMs: 500 })
+   */
+  readonly slowStatementMs?: number
 }
 
 /**
- * Options other branches are adding to DbConfig right now (observability: `log`, `telemetry`; TLS: `ssl`,
- * `connection`). Known already, so that they are not rejected as unknown; harmless once DbConfig declares them.
+ * Options other branches are adding to DbConfig right now (TLS: `ssl`, `connection`). Known already, so that they
+ * are not rejected as unknown; harmless once DbConfig declares them.
  */
-type ArrivingOptions = { readonly log?: unknown; readonly telemetry?: unknown; readonly ssl?: unknown; readonly connection?: unknown }
+type ArrivingOptions = { readonly ssl?: unknown; readonly connection?: unknown }
 
 /** Every key defineDb knows; the compiler keeps this list equal to DbConfig's keys. */
 export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
@@ -189,6 +211,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   logger: true,
   log: true,
   telemetry: true,
+  slowStatementMs: true,
   ssl: true,
   connection: true,
 })
@@ -248,6 +271,10 @@ export interface ResolvedConfig {
   readonly replicaHealthCheckMs: number
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
+  readonly log: LogConfig | undefined
+  /** Spans and metrics when an OpenTelemetry SDK is registered. */
+  readonly telemetry: boolean
+  readonly slowStatementMs: number | undefined
   /**
    * The password first (the URL's, decoded, or a connection object's string), then other spellings of it: for
    * redaction and comparison.
@@ -271,6 +298,19 @@ function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): rea
   if (!m || dialect === 'mysql' || (m.dialect !== undefined && m.dialect !== 'postgres')) return []
   if (!m.enums || !m.tables || m.defaultSchema === undefined) return []
   return pgArrayLookups({ defaultSchema: m.defaultSchema, enums: m.enums, tables: m.tables })
+}
+
+/** `log`, `telemetry` and `slowStatementMs`, validated. */
+function observability(config: DbConfig): Pick<ResolvedConfig, 'log' | 'telemetry' | 'slowStatementMs'> {
+  const { log, telemetry = true, slowStatementMs } = config
+  if (log !== undefined && typeof log !== 'function' && !(Array.isArray(log) && log.every((l) => LOG_LEVELS.includes(l)))) {
+    throw new ConfigError(`log takes Kysely's LogConfig: ['query', 'error'] (or either), or a function receiving each LogEvent; got ${JSON.stringify(log)}.`)
+  }
+  if (typeof telemetry !== 'boolean') throw new ConfigError(`telemetry is true (the default) or false, got ${JSON.stringify(telemetry)}.`)
+  if (slowStatementMs !== undefined && (typeof slowStatementMs !== 'number' || !(slowStatementMs >= 0))) {
+    throw new ConfigError(`slowStatementMs must be a number of milliseconds ≥ 0, got ${String(slowStatementMs)}.`)
+  }
+  return { log, telemetry, slowStatementMs }
 }
 
 /** Fills in defaults and validates; throws ConfigError on anything it cannot use. */
@@ -373,6 +413,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
     onHookError: config.onHookError,
     logger: config.logger ?? defaultLogger,
+    ...observability(config),
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),

@@ -18,6 +18,7 @@ import { ConfigError, EngineDisposedError, ForeignOwnerError } from '../errors.j
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
 import { Pool, type PoolStats } from '../pool.js'
 import { redactSecrets, redactUrl } from '../redact.js'
+import { StatementObserver } from '../telemetry/observer.js'
 import { connectError } from './connect-error.js'
 import { EngineConnection } from './connection.js'
 import { enginePlugins } from './plugins.js'
@@ -41,6 +42,8 @@ export class Engine {
   readonly hooks: EngineHooks
   readonly props: KyselyProps
   readonly kysely: Kysely<any>
+  /** Spans, metrics, log events and slow-statement warnings; undefined when none of them is on. */
+  readonly observer: StatementObserver | undefined
   readonly #executor: RootExecutor
   #driver: DialectDriver | undefined
   #pool: Pool | undefined
@@ -52,6 +55,7 @@ export class Engine {
     this.config = config
     this.owner = currentOwner(generation)
     this.hooks = hooks
+    this.observer = StatementObserver.for(this)
     const dialect: Dialect = {
       createDriver: () =>
         new SourceDriver<EngineConnection>({
@@ -115,13 +119,16 @@ export class Engine {
    */
   acquire(trace: Trace = true): Promise<Checkout> {
     if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
-    return (this.#pool ?? this.pool).acquire(trace)
+    const checkout = (this.#pool ?? this.pool).acquire(trace)
+    return this.observer === undefined ? checkout : this.observer.acquire(checkout)
   }
 
   /** An idle connection at once when the pool has one ready, or undefined (then use acquire()). */
   acquireIdle(trace: Trace = true): Checkout | undefined {
     if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
-    return this.#pool?.acquireIdle(trace)
+    const checkout = this.#pool?.acquireIdle(trace)
+    if (checkout && this.observer) this.observer.acquiredIdle()
+    return checkout
   }
 
   /**
@@ -160,6 +167,11 @@ export class Engine {
       },
     )
     return this.#pool
+  }
+
+  /** The pool's maximum now (the budget guard may have lowered it), or the configured one before first use. */
+  get poolMax(): number {
+    return this.#pool?.options.max ?? this.config.pool.max
   }
 
   stats(): PoolStats {
@@ -202,6 +214,7 @@ export class Engine {
     if (this.#disposing) return this.#disposing
     this.#disposed = true
     this.hooks.onDispose?.(this)
+    this.observer?.dispose()
     this.#disposing = (async () => {
       await this.#pool?.close(graceMs, (raw) => this.driver.cancel(raw))
       await this.#driver?.end()
