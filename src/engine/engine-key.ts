@@ -35,5 +35,7 @@ export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
     replicas: c.replicas.map((r, i) => redactUrl(typeof r === 'string' ? r : connectionUrl(r, `replicas[${i}]`))),
     ssl: sslFingerprint(c.ssl),
     passwordFunction: c.password?.dynamic ?? false,
+    telemetry: c.telemetry,
+    slowStatementMs: c.slowStatementMs ?? null,
   }
 }

@@ -46,6 +46,7 @@ export class StatementObserver {
   readonly #slowMs: number | undefined
   /** `db.client.connection.pool.name`, for the pool metrics. */
   readonly #poolAttrs: Attributes
+  readonly #byName = new Map<string, Attributes>()
   #instruments: Instruments | undefined
   #stopPool: (() => void) | undefined
 
@@ -151,16 +152,25 @@ export class StatementObserver {
       }
       p.span.end()
     }
-    if (p.instruments) {
-      const a: Attributes = { ...this.#attrs, ...errAttrs }
-      if (p.name!.operation !== undefined) a['db.operation.name'] = p.name!.operation
-      if (p.name!.collection !== undefined) a['db.collection.name'] = p.name!.collection
-      p.instruments.operationDuration.record(ms / 1000, a)
-    }
+    if (p.instruments) p.instruments.operationDuration.record(ms / 1000, errAttrs ? { ...this.#metricAttributes(p.name!), ...errAttrs } : this.#metricAttributes(p.name!))
     if (this.#log) this.#logEvents(p, err, failed, ms, isStream)
     if (this.#slowMs !== undefined && ms > this.#slowMs && !isStream) {
       this.#engine.warn(slowStatementMessage(p.q.sql, ms, this.#slowMs, p.checkout.origin))
     }
+  }
+
+  /** The duration metric's attributes for a statement name: one object per name, reused. */
+  #metricAttributes(name: StatementName): Attributes {
+    const key = `${name.operation ?? ''} ${name.collection ?? ''}`
+    let a = this.#byName.get(key)
+    if (a === undefined) {
+      a = { ...this.#attrs }
+      if (name.operation !== undefined) a['db.operation.name'] = name.operation
+      if (name.collection !== undefined) a['db.collection.name'] = name.collection
+      // Bounded: raw SQL names itself by its first keyword, and tables are few; past this, no cache.
+      if (this.#byName.size < 1_000) this.#byName.set(key, a)
+    }
+    return a
   }
 
   /** Kysely's events: the prefix (BEGIN) and the statement, or the statement's error. */
