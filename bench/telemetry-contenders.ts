@@ -2,7 +2,7 @@
  * The telemetry contenders of bench/scope: db.scope with `telemetry: false`; with `@opentelemetry/api` installed and
  * no SDK registered; with the SDK registered (BatchSpanProcessor to a no-op exporter, a MeterProvider whose reader
  * exports to nowhere every minute); and, with BASELINE_SRC, another checkout's db.scope. Each gets its own engine
- * (a query parameter the drivers ignore makes the URLs differ); the SDK is registered only while its contender runs.
+ * (a query parameter that changes nothing here makes the URLs differ); the SDK is registered only while its contender runs.
  */
 import { context, metrics, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
@@ -15,9 +15,13 @@ import type { Contender } from './scope.js'
 const noopSpans: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} }
 const noopMetrics: PushMetricExporter = { export: (_m, done) => done({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {} }
 
+const TAGS = ['off', 'baseline', 'api', 'sdk']
+
+/** The URL made distinct by a parameter the driver accepts and this workload never uses (mysql2 warns on others). */
 function tagged(url: string, tag: string): string {
   const u = new URL(url)
-  u.searchParams.set('dbscope_bench', tag)
+  if (u.protocol.startsWith('postgres')) u.searchParams.set('dbscope_bench', tag)
+  else u.searchParams.set('maxPreparedStatements', String(16_000 + TAGS.indexOf(tag)))
   return u.toString()
 }
 
