@@ -1,7 +1,7 @@
 /**
  * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
  */
-import { LOG_LEVELS, type LogConfig } from 'kysely'
+import type { LogConfig } from 'kysely'
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
@@ -17,6 +17,7 @@ import { PasswordSource } from './password.js'
 import { validateSsl, type SslOptions } from './tls/options.js'
 import { mysqlTls } from './tls/mysql.js'
 import { postgresTls } from './tls/postgres-url.js'
+import { observabilityOptions } from './telemetry/options.js'
 
 /**
  * Pool options, mapped onto every dialect the same way.
@@ -163,26 +164,11 @@ export interface DbConfig {
   /** Called when an afterCommit/afterRollback hook throws; default: a warning through the logger. */
   readonly onHookError?: (error: unknown) => void
   readonly logger?: Logger
-  /**
-   * Kysely's `log` option, for every statement of this db (`db.kysely`, scopes with their BEGIN and COMMIT,
-   * replicas): `['query', 'error']` prints them, a function receives each Kysely `LogEvent`.
-   *
-   * @example
-   * defineDb({ url, log: (e) => e.level === 'error' && console.error(e.query.sql, e.error) })
-   */
+  /** Kysely's `LogConfig`, for every statement of this db (BEGIN and COMMIT, replicas included). */
   readonly log?: LogConfig
-  /**
-   * OpenTelemetry spans and metrics (database semantic conventions), reported when `@opentelemetry/api` is
-   * installed and the application registered an SDK; `false` turns them off. Default `true`.
-   */
+  /** OpenTelemetry spans and metrics when `@opentelemetry/api` is installed and an SDK registered; `false`: off. */
   readonly telemetry?: boolean
-  /**
-   * A statement slower than this many milliseconds is reported through `logger.warn` with its SQL (never its
-   * values), its duration and where its scope began. Default: off.
-   *
-   * @example
-   * defineDb({ url, slowStatementMs: 500 })
-   */
+  /** A statement slower than this (ms) is reported through `logger.warn`: SQL, duration, scope; never values. */
   readonly slowStatementMs?: number
 }
 
@@ -300,19 +286,6 @@ function arrayLookupsOf(m: MetadataInput | undefined, dialect: DialectName): rea
   return pgArrayLookups({ defaultSchema: m.defaultSchema, enums: m.enums, tables: m.tables })
 }
 
-/** `log`, `telemetry` and `slowStatementMs`, validated. */
-function observability(config: DbConfig): Pick<ResolvedConfig, 'log' | 'telemetry' | 'slowStatementMs'> {
-  const { log, telemetry = true, slowStatementMs } = config
-  if (log !== undefined && typeof log !== 'function' && !(Array.isArray(log) && log.every((l) => LOG_LEVELS.includes(l)))) {
-    throw new ConfigError(`log takes Kysely's LogConfig: ['query', 'error'] (or either), or a function receiving each LogEvent; got ${JSON.stringify(log)}.`)
-  }
-  if (typeof telemetry !== 'boolean') throw new ConfigError(`telemetry is true (the default) or false, got ${JSON.stringify(telemetry)}.`)
-  if (slowStatementMs !== undefined && (typeof slowStatementMs !== 'number' || !(slowStatementMs >= 0))) {
-    throw new ConfigError(`slowStatementMs must be a number of milliseconds ≥ 0, got ${String(slowStatementMs)}.`)
-  }
-  return { log, telemetry, slowStatementMs }
-}
-
 /** Fills in defaults and validates; throws ConfigError on anything it cannot use. */
 export function resolveConfig(config: DbConfig): ResolvedConfig {
   checkKeys(config)
@@ -413,7 +386,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     replicaHealthCheckMs: nonNegative('replicaHealthCheckMs', config.replicaHealthCheckMs, 1_000),
     onHookError: config.onHookError,
     logger: config.logger ?? defaultLogger,
-    ...observability(config),
+    ...observabilityOptions(config),
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),
