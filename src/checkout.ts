@@ -35,6 +35,11 @@ export interface Checkout {
   leakReported: boolean
   /** dispose() cut it after its grace: its statement was cancelled, and nothing more may run on it. */
   cut: boolean
+  /**
+   * A statement changed the session beyond its transaction (see session-state.ts): 'reset' — the pool resets the
+   * connection before it hands it out again; 'discard' — the pool closes it. 'clean' otherwise.
+   */
+  session: 'clean' | 'reset' | 'discard'
 }
 
 /** Frames kept when the pool captures (`trace` true): from inside the pool, so more of them are dbscope's. */

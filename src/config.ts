@@ -126,7 +126,8 @@ export interface DbConfig {
   /**
    * Behind a transaction pooler such as PgBouncer (`pool_mode = transaction`; PostgreSQL URLs only): no session
    * parameters at connect, and statements that need a session (session advisory locks, LISTEN, session SET/RESET,
-   * PREPARE, DECLARE … WITH HOLD) fail with a PoolerUnsupportedError before they are sent.
+   * set_config(…, false), temporary tables without ON COMMIT DROP, PREPARE, DECLARE … WITH HOLD) fail with a
+   * PoolerUnsupportedError before they are sent, naming the transaction-local form.
    *
    * @example
    * defineDb({ url: 'postgres://app@127.0.0.1:6432/app', pooler: 'pgbouncer' })

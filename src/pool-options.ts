@@ -7,6 +7,7 @@
  */
 import type { Checkout } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
+import { PoolTimeoutError } from './errors.js'
 
 export interface PoolOptions {
   /** Most connections open at once. */
@@ -43,4 +44,13 @@ export interface PoolEvents {
   error?(err: Error): void
   /** The first connection ever opened (the guard reads the server's budget on it). */
   firstConnect?(raw: RawConnection): Promise<void>
+}
+
+/** The error of a caller that waited `acquireTimeoutMs` for a connection: the pool's state, and what to change. */
+export function poolTimeout(opts: PoolOptions, s: PoolStats): PoolTimeoutError {
+  return new PoolTimeoutError(
+    `No connection became free within acquireTimeoutMs (${opts.acquireTimeoutMs} ms). Pool: ` +
+      `max ${opts.max}, busy ${s.busy}, idle ${s.idle}, waiting ${s.waiting + 1}, oldest checkout ` +
+      `${s.oldestCheckoutMs} ms. Raise pool.max, shorten transactions, or look for a leak (pool.leakWarnMs).`,
+  )
 }

@@ -10,8 +10,9 @@
  */
 import { captureOrigin, type Checkout, type Origin, type Trace } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
-import { EngineDisposedError, PoolTimeoutError } from './errors.js'
-import type { PoolEvents, PoolOptions, PoolStats } from './pool-options.js'
+import { EngineDisposedError } from './errors.js'
+import { poolTimeout, type PoolEvents, type PoolOptions, type PoolStats } from './pool-options.js'
+import { RESET_TIMEOUT_MS, resetWithin } from './pool-reset.js'
 
 export type { PoolEvents, PoolOptions, PoolStats }
 
@@ -46,6 +47,8 @@ export class Pool {
   #creating = 0
   /** Idle connections being pinged before they are handed out (counted, so nobody opens one too many). */
   #pinging = 0
+  /** Connections being reset before reuse (see session-state.ts): neither idle nor checked out. */
+  readonly #resetting = new Set<Slot>()
   #closed = false
   #nextId = 1
   #reaper: NodeJS.Timeout | undefined
@@ -131,7 +134,11 @@ export class Pool {
     return this.#wait(origin)
   }
 
-  /** Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. */
+  /**
+   * Takes a connection back. `destroy` (or a broken/expired connection) closes it instead of keeping it. One whose
+   * session a statement changed is reset first, out of the caller's way (even one to close: PGlite's one session
+   * outlives it); if the reset fails or hangs, the connection is closed.
+   */
   release(handle: Checkout, destroy = false): void {
     const c = this.#busy.get(handle)
     if (c === undefined) return // released twice: the second release is ignored, whoever holds the connection now
@@ -139,6 +146,21 @@ export class Pool {
     handle.checkedOutAt = 0
     handle.origin = undefined
     c.lastUsedAt = handle.lastUsedAt = Date.now()
+    // Not after dispose (or on a broken socket): the connection is closed anyway, and PGlite's session with the engine.
+    if (handle.session !== 'reset' || c.raw.broken || this.#closed) return this.#settle(c, destroy || handle.session === 'discard')
+    this.#resetting.add(c)
+    resetWithin(c.raw, RESET_TIMEOUT_MS).then(
+      () => this.#resetting.delete(c) && this.#settle(c, destroy),
+      (err: Error) => {
+        if (!this.#resetting.delete(c)) return // close() took it
+        this.#events.error?.(err)
+        this.#settle(c, true)
+      },
+    )
+  }
+
+  /** Keeps a connection that came back (handing it to the next waiter), or closes it. */
+  #settle(c: Slot, destroy: boolean): void {
     if (destroy || c.raw.broken || this.#expired(c) || !this.#opts.reuse || this.#closed) {
       this.#discard(c)
       this.#refill()
@@ -183,6 +205,8 @@ export class Pool {
       w.reject(new EngineDisposedError('The engine was disposed while this query waited for a connection. Dispose only at shutdown, once work has stopped, or use guard.owner \'recreate\'.'))
     }
     await Promise.all(this.#idle.splice(0).map((c) => c.raw.close()))
+    for (const c of this.#resetting) c.raw.destroy()
+    this.#resetting.clear()
     await this.#drain(graceMs)
     if (this.#busy.size > 0 && cancel) {
       const cut = [...this.#busy.keys()]
@@ -209,7 +233,7 @@ export class Pool {
   }
 
   #total(): number {
-    return this.#idle.length + this.#busy.size + this.#creating + this.#pinging
+    return this.#idle.length + this.#busy.size + this.#creating + this.#pinging + this.#resetting.size
   }
 
   #expired(c: Slot): boolean {
@@ -230,6 +254,7 @@ export class Pool {
       lastSql: undefined,
       leakReported: false,
       cut: false,
+      session: 'clean',
     }
     this.#busy.set(handle, c)
     return handle
@@ -293,14 +318,7 @@ export class Pool {
           w.done = true
           const i = this.#waiters.indexOf(w)
           if (i >= 0) this.#waiters.splice(i, 1)
-          const s = this.stats()
-          reject(
-            new PoolTimeoutError(
-              `No connection became free within acquireTimeoutMs (${this.#opts.acquireTimeoutMs} ms). Pool: ` +
-                `max ${this.#opts.max}, busy ${s.busy}, idle ${s.idle}, waiting ${s.waiting + 1}, oldest checkout ` +
-                `${s.oldestCheckoutMs} ms. Raise pool.max, shorten transactions, or look for a leak (pool.leakWarnMs).`,
-            ),
-          )
+          reject(poolTimeout(this.#opts, this.stats()))
         }, this.#opts.acquireTimeoutMs)
       }
       this.#waiters.push(w)

@@ -41,6 +41,11 @@ export interface RawConnection {
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /** Streams rows in chunks. */
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>>
+  /**
+   * Returns the session to the state it was opened in — settings, role, temporary tables, session locks, LISTEN,
+   * prepared statements, user variables — after a statement changed it (see session-state.ts). Rejects when it cannot.
+   */
+  reset(): Promise<void>
   /** Called once when the connection breaks (socket error, server-side termination). */
   onBroken(listener: (err: Error) => void): void
   /** Closes politely. Never throws. */

@@ -8,7 +8,8 @@
  */
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import type { Checkout } from '../checkout.js'
-import { assertPoolerSafe } from '../pooler.js'
+import { poolerError } from '../pooler.js'
+import { sessionChange } from '../session-state.js'
 import type { Engine } from './engine.js'
 
 export class EngineConnection implements DatabaseConnection {
@@ -53,19 +54,18 @@ export class EngineConnection implements DatabaseConnection {
   }
 
   /**
-   * Records `q` as the last statement; a rejection when nothing may run on the connection any more (dispose() cut
-   * it) or the pooler check refuses the statement.
+   * Records `q` as the last statement, and marks the connection for a reset when `q` changes its session; a
+   * rejection when nothing may run on the connection any more (dispose() cut it), or when `q` changes the session
+   * behind a transaction pooler (no reset of ours could reach the clients it would leak into).
    */
   #note(q: CompiledQuery): Promise<never> | undefined {
     const checkout = this.checkout
     checkout.lastSql = q.sql
     if (checkout.cut) return Promise.reject(this.#engine.cutError())
-    if (!this.#engine.config.pooler) return undefined
-    try {
-      assertPoolerSafe(q.sql)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    const change = sessionChange(q.sql, this.#engine.driver.name)
+    if (change === undefined) return undefined
+    if (this.#engine.config.pooler) return Promise.reject(poolerError(change))
+    if (change.undo !== 'none' && checkout.session !== 'discard') checkout.session = change.undo
     return undefined
   }
 

@@ -38,6 +38,15 @@ export class FakeConnection implements RawConnection {
     return { rows: [] }
   }
 
+  /** A reset waits for this first (a reset that hangs, until the test settles it). */
+  resetGate: Promise<void> | undefined
+
+  /** The pool's reset of a session a statement changed: recorded as a query, failing as queries do. */
+  async reset(): Promise<void> {
+    await this.resetGate
+    await this.query('(reset)', [])
+  }
+
   queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     this.queries.push(prefix)
     return this.query<R>(sql, params)

@@ -13,9 +13,17 @@ import { isMysqlConnectionError } from './errors.js'
 import { streamRows } from './stream.js'
 import { convertRows, type ColumnConverters } from './values.js'
 
+/** mysql2's CLIENT_IGNORE_SPACE capability flag. */
+const IGNORE_SPACE = 0x100
+const RESTORE_IGNORE_SPACE =
+  "SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'IGNORE_SPACE', " +
+  "IF(FIND_IN_SET('IGNORE_SPACE', @@SESSION.sql_mode) > 0, @@SESSION.sql_mode, CONCAT('IGNORE_SPACE,', @@SESSION.sql_mode)))"
+
 export class MysqlConnection implements RawConnection {
   readonly #conn: Connection
   readonly #converters: ColumnConverters
+  /** The session settings the driver sets at connect (statement timeouts), applied again after a reset. */
+  sessionSql: readonly string[] = []
   #broken = false
   #listeners: ((err: Error) => void)[] = []
 
@@ -59,6 +67,18 @@ export class MysqlConnection implements RawConnection {
     // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
     const [, result] = await Promise.all([this.query(prefix, []), this.query<R>(sql, params)])
     return result
+  }
+
+  /**
+   * COM_RESET_CONNECTION: session variables back to the global defaults, user variables, temporary tables, GET_LOCK
+   * and LOCK TABLES locks and prepared statements gone; then the connect-time session settings again.
+   */
+  async reset(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#conn.reset((err) => (err ? reject(err) : resolve())))
+    // The server adds IGNORE_SPACE to sql_mode at connect for a client that asks (mysql2 does by default), and the
+    // reset takes sql_mode from the global value without it.
+    if ((((this.#conn.config as { clientFlags?: number }).clientFlags ?? 0) & IGNORE_SPACE) !== 0) await this.query(RESTORE_IGNORE_SPACE, [])
+    for (const statement of this.sessionSql) await this.query(statement, [])
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {

@@ -95,7 +95,8 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
     async connect() {
       const conn = new MysqlConnection(await open(options, tls, typeOpts), converters)
       try {
-        for (const statement of await sessionSettings(conn)) await conn.query(statement, [])
+        conn.sessionSql = await sessionSettings(conn)
+        for (const statement of conn.sessionSql) await conn.query(statement, [])
       } catch (err) {
         conn.destroy()
         throw err

@@ -81,6 +81,11 @@ export class PGliteConnection implements RawConnection {
     return this.query<R>(sql, params)
   }
 
+  /** DISCARD ALL, as on PostgreSQL: the instance's one session is the next connection's too. */
+  async reset(): Promise<void> {
+    await this.#pglite.query('DISCARD ALL')
+  }
+
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     return inChunks(() => this.query<R>(sql, params), chunkSize)
   }

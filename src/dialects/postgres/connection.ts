@@ -123,6 +123,15 @@ export class PostgresConnection implements RawConnection {
     })
   }
 
+  /**
+   * DISCARD ALL: settings back to the session's defaults (those given at connect included), role and session
+   * authorization, temporary tables, advisory locks, LISTEN, cursors, prepared statements. Sent through `query`, so
+   * that the statement cache forgets the statements it drops.
+   */
+  async reset(): Promise<void> {
+    await this.query('DISCARD ALL', [])
+  }
+
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     return streamPortal<R>(this.#client, sql, params, chunkSize)
   }
