@@ -39,7 +39,8 @@ describeTargets(
       const scope = spans.find((s) => s.name === 'dbscope.scope')!
       expect(parentId(scope)).toBe(appSpan.spanContext().spanId)
       expect(scope.attributes).toMatchObject({
-        'db.system.name': t.kind === 'mysql' ? 'mysql' : 'postgresql',
+        // The test server is MariaDB behind a mysql:// URL: the handshake tells.
+        'db.system.name': t.kind === 'mysql' ? 'mariadb' : 'postgresql',
         'dbscope.scope.isolation': 'serializable',
         'dbscope.scope.read_only': false,
         'dbscope.scope.outcome': 'commit',
@@ -51,7 +52,11 @@ describeTargets(
       // MySQL sets the isolation level by a statement of its own before START TRANSACTION.
       expect(children).toEqual([...(t.kind === 'mysql' ? ['SET'] : []), 'INSERT users', 'SELECT users', 'COMMIT'])
       const insert = spans.find((s) => s.name === 'INSERT users')!
-      expect(insert.attributes).toMatchObject({ 'db.operation.name': 'INSERT', 'db.collection.name': 'users' })
+      expect(insert.attributes).toMatchObject({
+        'db.operation.name': 'INSERT',
+        'db.collection.name': 'users',
+        'db.system.name': t.kind === 'mysql' ? 'mariadb' : 'postgresql',
+      })
       expect(String(insert.attributes['db.query.text'])).toMatch(/^insert into .users. \(.id., .name.\) values \((\$1|\?), (\$2|\?)\)$/)
       if (t.kind !== 'pglite') {
         expect(insert.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': t.kind === 'mysql' ? 3306 : 5432 })

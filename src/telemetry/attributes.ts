@@ -12,7 +12,10 @@ import { redactSecrets, redactUrl } from '../redact.js'
 import { firstHostUrl } from '../url.js'
 import type { Attributes } from './otel-api.js'
 
-/** `db.system.name`: postgresql (PGlite too), mariadb for a `mariadb://` URL, else mysql. */
+/**
+ * `db.system.name` before any connection: postgresql (PGlite too), mariadb for a `mariadb://` URL, else mysql (the
+ * observer corrects it to mariadb when a connection's handshake names MariaDB).
+ */
 export function systemName(c: ResolvedConfig): string {
   if (c.dialect !== 'mysql') return 'postgresql'
   return c.url?.startsWith('mariadb:') ? 'mariadb' : 'mysql'

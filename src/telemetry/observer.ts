@@ -41,7 +41,9 @@ export class StatementObserver {
   readonly #api: OtelApi | undefined
   readonly #tracer: OtelTracer | undefined
   readonly #attrs: Attributes
-  readonly #system: string
+  #system: string
+  /** A mysql:// URL may lead to MariaDB: the first connection's handshake tells (then `db.system.name` is mariadb). */
+  #flavourPending: boolean
   /** The server attributes, when all of them are known (not for PGlite). */
   readonly #server: { readonly namespace: string; readonly address: string; readonly port: number } | undefined
   readonly #log: Log | undefined
@@ -58,6 +60,7 @@ export class StatementObserver {
     this.#tracer = api?.trace.getTracer('dbscope')
     this.#attrs = engineAttributes(engine.config)
     this.#system = this.#attrs['db.system.name'] as string
+    this.#flavourPending = this.#system === 'mysql'
     const { 'db.namespace': namespace, 'server.address': address, 'server.port': port } = this.#attrs
     this.#server =
       typeof namespace === 'string' && typeof address === 'string' && typeof port === 'number' ? { namespace, address, port } : undefined
@@ -122,7 +125,23 @@ export class StatementObserver {
     }
   }
 
+  /** Learns from a connection's handshake whether the server is MariaDB (once). */
+  #learnFlavour(checkout: Checkout): void {
+    const version = checkout.raw.serverVersion
+    if (version === undefined) return
+    this.#flavourPending = false
+    if (!/mariadb/i.test(version)) return
+    this.#system = this.#attrs['db.system.name'] = 'mariadb'
+    this.#byName.clear()
+  }
+
+  /** `db.system.name`, as far as known now. */
+  get system(): string {
+    return this.#system
+  }
+
   #begin(checkout: Checkout, q: CompiledQuery, prefix: string | undefined): Pending {
+    if (this.#flavourPending) this.#learnFlavour(checkout)
     const tracer = this.#tracer
     const span = tracer !== undefined && tracingRegistered(this.#api!)
     const instruments = this.#metrics()
@@ -227,7 +246,7 @@ export class StatementObserver {
   /** A span for an outermost scope, active while it runs; undefined when no spans are recorded. */
   scope(options: { isolation?: string | undefined; readOnly?: boolean | undefined }, fnName: string): ScopeSpan | undefined {
     if (!this.#tracer || !tracingRegistered(this.#api!)) return undefined
-    return new ScopeSpan(this.#api!, this.#tracer, this.#attrs, options, fnName)
+    return new ScopeSpan(this.#api!, this.#tracer, this.#attrs, options, fnName, () => this.#system)
   }
 
   /** Stops observing the pool (the engine was disposed). */

@@ -18,6 +18,8 @@ export class ScopeSpan {
   readonly #api: OtelApi
   readonly #span: OtelSpan
   readonly #context: OtelContext
+  /** `db.system.name` at the end: MariaDB behind a mysql:// URL is known once a connection was opened. */
+  readonly #system: () => string
   #attempts = 0
   #waitS = 0
 
@@ -27,8 +29,10 @@ export class ScopeSpan {
     engineAttrs: Attributes,
     options: { isolation?: string | undefined; readOnly?: boolean | undefined },
     fnName: string,
+    system: () => string,
   ) {
     this.#api = api
+    this.#system = system
     const attributes: Attributes = { ...engineAttrs, 'dbscope.scope.read_only': options.readOnly === true }
     if (options.isolation !== undefined) attributes['dbscope.scope.isolation'] = options.isolation
     if (fnName) attributes['code.function.name'] = fnName
@@ -82,6 +86,7 @@ export class ScopeSpan {
 
   #end(err: unknown): void {
     const span = this.#span
+    span.setAttribute('db.system.name', this.#system())
     span.setAttribute('dbscope.scope.outcome', err === undefined ? 'commit' : 'rollback')
     span.setAttribute('dbscope.scope.attempts', this.#attempts)
     span.setAttribute('dbscope.scope.wait_time', this.#waitS)

@@ -13,7 +13,7 @@ import { ConfigError } from '../../errors.js'
 import { mysqlTls, type MysqlTls } from '../../tls/mysql.js'
 import { beginStatements } from '../begin.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
-import { MysqlConnection } from './connection.js'
+import { MysqlConnection, SERVER_VERSIONS } from './connection.js'
 import { classifyMysqlError, isMysqlConnectionError } from './errors.js'
 import { mysqlColumnConverters, mysqlTypeOptions } from './values.js'
 
@@ -42,8 +42,9 @@ async function open(options: MysqlSessionOptions, tls: MysqlTls, extra: Partial<
       conn.destroy()
       reject(err) // the engine makes it a ConnectError (it is no query error)
     }
-    const onConnect = () => {
+    const onConnect = (handshake: { serverVersion?: string } | undefined) => {
       conn.removeListener('error', onError)
+      if (handshake?.serverVersion) SERVER_VERSIONS.set(conn, handshake.serverVersion)
       resolve(conn)
     }
     conn.once('error', onError)
