@@ -1,7 +1,7 @@
 /**
  * dbgen vs kysely-codegen on a synthetic schema (1,000 tables × 22 columns of mixed types, FKs, enums, domains,
  * arrays, 50 views), both run as whole processes, alternating, and timed by wall clock with peak RSS from
- * `/usr/bin/time`. Prints medians and the ratio. Needs `npm run build` first (it runs `dist/codegen/cli.js`).
+ * `/usr/bin/time`. Prints medians and the ratio. Needs `npm run build` first (it runs `dist/esm/codegen/cli.js`).
  *
  * @example
  * npx tsx bench/codegen.ts                       # PostgreSQL, then MariaDB/MySQL (the local defaults or $DBSCOPE_*_URL)
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 async function benchDialect(dialect: string): Promise<void> {
   const d = DIALECTS[dialect]
   if (!d) throw new Error(`--dialect ${dialect} is not supported by this bench yet (have: ${Object.keys(DIALECTS).join(', ')}).`)
-  if (!existsSync('dist/codegen/cli.js')) throw new Error('dist/codegen/cli.js is missing: run `npm run build` first.')
+  if (!existsSync('dist/esm/codegen/cli.js')) throw new Error('dist/esm/codegen/cli.js is missing: run `npm run build` first.')
   process.stderr.write(`building ${tables} tables × 22 columns and ${views} views on ${dialect}…\n`)
   const db = await d.create()
   if (args.includes('--setup-only')) {
@@ -85,7 +85,7 @@ async function benchDialect(dialect: string): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'dbgen-bench-'))
   const samples = { dbgen: [] as Sample[], kysely: [] as Sample[] }
   try {
-    const dbgen = ['node', 'dist/codegen/cli.js', '--url', db.url, '--out', join(out, 'dbgen')]
+    const dbgen = ['node', 'dist/esm/codegen/cli.js', '--url', db.url, '--out', join(out, 'dbgen')]
     const kysely = ['node', 'node_modules/.bin/kysely-codegen', '--dialect', d.kyselyCodegenDialect, '--url', db.url, '--out-file', join(out, 'kysely.ts')]
     measure(dbgen) // warm the server's catalog caches once for both
     for (let i = 0; i < runs; i++) {

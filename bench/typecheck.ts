@@ -6,13 +6,13 @@
  * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `check` is tsc's
  * own (wall-clock) check time, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
  * `heap` what tsc reports as memory used after a forced GC, `RSS` the peak resident set. Needs `npm run build` first
- * (it runs `dist/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
+ * (it runs `dist/esm/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
  *
  * @example
  * npx tsx bench/typecheck.ts                          # N = 100 and 300, 2 rounds
  * npx tsx bench/typecheck.ts --rounds 3 --queries 100 # or TYPECHECK_ROUNDS=3
  * npx tsx bench/typecheck.ts --keep                   # leave the generated apps in the temp directory
- * npx tsx bench/typecheck.ts --baseline old/dist/codegen/cli.js  # also another build's output, as "dbgen baseline"
+ * npx tsx bench/typecheck.ts --baseline old/dist/esm/codegen/cli.js  # also another build's output, as "dbgen baseline"
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -32,7 +32,7 @@ const tables = Number(arg('tables', '1000'))
 const views = Math.min(50, tables)
 const root = resolve(import.meta.dirname, '..')
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
-const dbgenCli = join(root, 'dist/codegen/cli.js')
+const dbgenCli = join(root, 'dist/esm/codegen/cli.js')
 const baselineCli = args.includes('--baseline') ? resolve(arg('baseline', '')) : null
 
 /** One compiled output: where its generated file is and what the app imports it as. */

@@ -7,18 +7,19 @@
  * dbgen --url postgres://app@localhost/app --out generated
  * dbgen --from-sql migrations/ --check
  */
-import { readFileSync, realpathSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import v8 from 'node:v8'
 import { mkdir, readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
+import { callerFile } from '../src/caller-file.js'
 import { loadSsl, resolveConfig, type DbgenConfig } from './config.js'
 import { urlDialect } from './connect.js'
 import { unifiedDiff } from './diff.js'
 import { DbgenError } from './errors.js'
 import { generate, type GenerateResult } from './generate.js'
 import { registerInit } from './init.js'
+import { ownPackageJson } from './own-package.js'
 import { writeChunks } from './write.js'
 
 /** Where the CLI reads and writes; injectable so tests can run it in-process. */
@@ -48,18 +49,9 @@ interface Flags {
 
 const FILES = ['db.ts', 'metadata.ts'] as const
 
-/** The package version, read from package.json next to the source or the build output. */
+/** The package version, from dbscope's package.json. */
 function version(): string {
-  const here = fileURLToPath(import.meta.url)
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(here, up), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'dbscope' && pkg.version) return pkg.version
-    } catch {
-      // try the next location
-    }
-  }
-  return '0.0.0'
+  return ownPackageJson().version ?? '0.0.0'
 }
 
 /**
@@ -228,7 +220,7 @@ function isEntryPoint(): boolean {
   const script = process.argv[1]
   if (!script) return false
   try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url
+    return realpathSync(script) === realpathSync(callerFile())
   } catch {
     return false
   }

@@ -1,7 +1,8 @@
 /**
  * Opens the database dbgen reflects: a server by URL (drivers imported lazily: `pg` for postgres URLs, `mysql2`
  * for mysql/mariadb URLs), or an in-process PGlite built from SQL files (`--from-sql`, PGlite imported only then).
- * Connection failures become {@link DbgenError}s with the password redacted.
+ * The drivers are optional peers: a missing one is a DBGEN_CONFIG error naming the install command. Connection
+ * failures become {@link DbgenError}s with the password redacted.
  *
  * @example
  * const source = await openSource({ url: 'postgres://app@localhost/app' })
@@ -10,6 +11,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
+import type Pg from 'pg'
+import { DRIVER_PACKAGES, isMissingPackage } from '../src/dialects/driver-packages.js'
 import { isSocketError } from '../src/dialects/socket-errors.js'
 import { ConfigError } from '../src/errors.js'
 import { tlsFailure } from '../src/tls/failure.js'
@@ -47,6 +50,16 @@ async function tlsSetting<T>(f: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** Imports a driver package; a missing one becomes DBGEN_CONFIG with the command that installs what `needs` needs. */
+async function importDriver<T>(packages: readonly string[], needs: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (err) {
+    if (isMissingPackage(err, packages)) throw new DbgenError('DBGEN_CONFIG', `${needs}: npm install ${packages.join(' ')}.`, { cause: err })
+    throw err
+  }
+}
+
 /** The server dialect a database URL names by its scheme (`postgres:`/`postgresql:`, `mysql:`/`mariadb:`), if any. */
 export function urlDialect(url: string): Dialect | undefined {
   const dialect = schemeDialect(url)
@@ -70,12 +83,12 @@ export async function openSource(o: SourceOptions): Promise<Source> {
  * fetch `Response`, which loads undici: ~5 MB RSS and ~20 ms for nothing. A `navigator` stub during the import
  * makes that probe answer "no" directly.
  */
-async function importPg(): Promise<typeof import('pg').default> {
+async function importPg(): Promise<typeof Pg> {
   const g = globalThis as { navigator?: unknown }
   const stub = g.navigator === undefined
   if (stub) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'Node.js' }, configurable: true, writable: true })
   try {
-    return (await import('pg')).default
+    return (await importDriver(DRIVER_PACKAGES.postgres.packages, DRIVER_PACKAGES.postgres.need, () => import('pg'))).default
   } finally {
     if (stub) delete g.navigator
   }
@@ -120,7 +133,7 @@ async function openPostgres(url: string, ssl: SslOptions | undefined): Promise<S
 
 /** MySQL/MariaDB through mysql2 (imported only for these URLs); `mariadb://` is read as `mysql://`. */
 async function openMysql(url: string, ssl: SslOptions | undefined): Promise<Source> {
-  const { default: mysql } = await import('mysql2')
+  const { default: mysql } = await importDriver(DRIVER_PACKAGES.mysql.packages, DRIVER_PACKAGES.mysql.need, () => import('mysql2'))
   const label = redactUrl(url)
   const uri = url.replace(/^mariadb:/i, 'mysql:')
   const tls = await tlsSetting(async () => mysqlTls(uri, ssl).connectOptions())
@@ -197,7 +210,7 @@ export async function sqlFiles(paths: readonly string[]): Promise<string[]> {
 
 async function openPglite(paths: readonly string[]): Promise<Source> {
   const files = await sqlFiles(paths)
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGlite } = await importDriver(['@electric-sql/pglite'], 'dbgen --from-sql runs the SQL in PGlite, which needs @electric-sql/pglite', () => import('@electric-sql/pglite'))
   const pglite = new PGlite()
   for (const file of files) {
     const text = await readFile(file, 'utf8')

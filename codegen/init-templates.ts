@@ -18,6 +18,9 @@ export interface ScaffoldOptions {
     readonly typescript: string
     readonly tsx: string
     readonly typesNode: string
+    /** The driver of each dialect (optional peers of dbscope: the data package installs its own). */
+    readonly pg: string
+    readonly mysql2: string
   }
 }
 
@@ -65,7 +68,10 @@ function packageJson(o: ScaffoldOptions): string {
       build: 'tsc -p .',
       typecheck: 'tsc -p . --noEmit',
     },
-    dependencies: { dbscope: o.versions.dbscope, kysely: o.versions.kysely },
+    dependencies:
+      o.dialect === 'mysql'
+        ? { dbscope: o.versions.dbscope, kysely: o.versions.kysely, mysql2: o.versions.mysql2 }
+        : { dbscope: o.versions.dbscope, kysely: o.versions.kysely, pg: o.versions.pg },
     devDependencies: { '@types/node': o.versions.typesNode, tsx: o.versions.tsx, typescript: o.versions.typescript },
   })
 }

@@ -7,12 +7,11 @@
  * registerInit(program, io)
  * // then: dbgen init packages/data --name @acme/data
  */
-import { readFileSync } from 'node:fs'
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { CommanderError, Option, type Command } from 'commander'
 import { scaffoldFiles, type ScaffoldOptions } from './init-templates.js'
+import { ownPackageJson } from './own-package.js'
 
 /** What `runInit` accepts. */
 export interface InitOptions {
@@ -140,27 +139,17 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
-/** Version ranges for the scaffold, from dbscope's own package.json (next to the source or the build output). */
+/** Version ranges for the scaffold, from dbscope's own package.json. */
 function dependencyVersions(): ScaffoldOptions['versions'] {
-  const here = dirname(fileURLToPath(import.meta.url))
-  let pkg: { version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } = {}
-  for (const up of ['..', '../..']) {
-    try {
-      const candidate = JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as typeof pkg & { name?: string }
-      if (candidate.name === 'dbscope') {
-        pkg = candidate
-        break
-      }
-    } catch {
-      // not here; try the next level
-    }
-  }
-  const deps = { ...pkg.devDependencies, ...pkg.dependencies }
+  const pkg = ownPackageJson()
+  const deps = { ...pkg.devDependencies, ...pkg.peerDependencies, ...pkg.dependencies }
   return {
     dbscope: pkg.version ? `^${pkg.version}` : 'latest',
     kysely: deps.kysely ?? '^0.28.0',
     typescript: deps.typescript ?? '^5.9.0',
     tsx: deps.tsx ?? '^4.20.0',
     typesNode: deps['@types/node'] ?? '^20.0.0',
+    pg: deps.pg ?? '^8.0.0',
+    mysql2: deps.mysql2 ?? '^3.0.0',
   }
 }

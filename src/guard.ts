@@ -7,8 +7,10 @@
  */
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import { dirname, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { threadId } from 'node:worker_threads'
+import { callerFile } from './caller-file.js'
 import type { Checkout } from './checkout.js'
 import type { ResolvedConfig } from './config.js'
 import type { ServerBudget } from './dialects/dialect.js'
@@ -70,8 +72,8 @@ export function decideBudget(config: ResolvedConfig, budget: ServerBudget): Budg
 }
 
 /** This package's runtime directory (src/ or dist/src/): its frames are left out of leak stacks. */
-const OWN_URL = new URL('.', import.meta.url).href
-const OWN_DIR = fileURLToPath(OWN_URL)
+const OWN_DIR = dirname(callerFile()) + sep
+const OWN_URL = pathToFileURL(OWN_DIR).href
 const KYSELY_OR_NODE = /[\\/]node_modules[\\/]kysely[\\/]|\(node:|at node:/
 
 /** The leak warning's text: how long, which connection, where it was taken (the caller's frames) and its last SQL. */

@@ -47,11 +47,26 @@ describe('runInit', () => {
     expect(existsSync(join(dir, 'generated'))).toBe(false)
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>
     expect(pkg).toMatchObject({ name: '@acme/data', type: 'module', scripts: { migrate: 'tsx src/migrate.ts', gen: 'dbgen', 'gen:check': 'dbgen --check' } })
-    expect(Object.keys(pkg.dependencies)).toEqual(['dbscope', 'kysely'])
+    expect(Object.keys(pkg.dependencies)).toEqual(['dbscope', 'kysely', 'pg'])
     expect(pkg.exports['.']).toEqual({ types: './dist/src/index.d.ts', default: './dist/src/index.js' })
     expect(JSON.parse(readFileSync(join(dir, 'dbgen.config.json'), 'utf8'))).toEqual({ out: 'generated', exclude: ['kysely_migration', 'kysely_migration_lock'] })
     expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain('export const db = createDb()')
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('npm run migrate && npm run gen')
+  })
+
+  it('depends on the driver of its --dialect: pg for postgres, mysql2 for mysql (dbscope only declares them as peers)', async () => {
+    const ours = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+    const deps = async (dialect: 'postgres' | 'mysql') => {
+      const dir = join(work, `driver-${dialect}`)
+      await runInit(dir, { name: '@acme/data', dialect })
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
+    }
+    const pg = await deps('postgres')
+    expect(pg.pg).toBe(ours.devDependencies.pg)
+    expect(pg.mysql2).toBeUndefined()
+    const mysql = await deps('mysql')
+    expect(mysql.mysql2).toBe(ours.devDependencies.mysql2)
+    expect(mysql.pg).toBeUndefined()
   })
 
   it('refuses to overwrite, naming the files and --force, and writes nothing', async () => {
@@ -154,6 +169,8 @@ describe('the scaffold works', () => {
     const pkgPath = join(app, 'package.json')
     const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { dependencies: Record<string, string> }
     pkg.dependencies.dbscope = 'file:../dbscope'
+    // The --dialect mysql scaffold below links this node_modules, so its driver is installed here too.
+    pkg.dependencies.mysql2 = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.mysql2!
     writeFileSync(pkgPath, JSON.stringify(pkg, null, 2))
     const install = spawnSync('npm', ['install', '--install-links', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: app, encoding: 'utf8', timeout: 180_000 })
     if (install.status !== 0) throw new Error(`npm install in the scaffold failed:\n${output(install)}`)

@@ -2,14 +2,17 @@
 import type { ResolvedConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
 import type { DialectDriver } from './dialect.js'
-import { createMysqlDriver } from './mysql/driver.js'
-import { createPGliteDriver } from './pglite/driver.js'
+import { loadDriver } from './driver-packages.js'
+import { lazyDriver } from './lazy-driver.js'
+import { checkMysqlSession, mysqlBase } from './mysql/base.js'
+import { pgliteBase } from './pglite/base.js'
 import type { PGliteInstance } from './pglite/session.js'
-import { createPostgresDriver } from './postgres/driver.js'
+import { checkPostgresSession, postgresBase } from './postgres/base.js'
 
 /**
- * The driver for `c.dialect`; PGlite's module (and its WASM) loads only when a PGlite URL or instance is used. Called
- * once per engine, so the warning about unverified TLS comes once per db.
+ * The driver for `c.dialect`. Its driver package (pg, mysql2, PGlite and its WASM) is imported at the first connect,
+ * so an application installs only the one it uses; the URL and TLS settings are checked now. Called once per engine,
+ * so the warning about unverified TLS comes once per db.
  */
 export function driverFor(c: ResolvedConfig, warn: (message: string) => void): DialectDriver {
   if (c.ssl?.rejectUnauthorized === false) {
@@ -29,12 +32,18 @@ export function driverFor(c: ResolvedConfig, warn: (message: string) => void): D
     types: c.types,
   }
   switch (c.dialect) {
-    case 'postgres':
-      return createPostgresDriver({ ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups, statementCache: c.statementCache, warn })
+    case 'postgres': {
+      checkPostgresSession(session.url, session.ssl)
+      const options = { ...session, pooler: c.pooler === 'pgbouncer', arrayLookups: c.arrayLookups, statementCache: c.statementCache, warn }
+      return lazyDriver(postgresBase, async () => (await loadDriver('postgres', () => import('./postgres/driver.js'))).createPostgresDriver(options))
+    }
     case 'mysql':
-      return createMysqlDriver(session)
-    case 'pglite':
-      return createPGliteDriver({ pglite: c.pglite ?? pgliteFromUrl(c.url ?? 'pglite://memory'), types: c.types, arrayLookups: c.arrayLookups })
+      checkMysqlSession(session.url, session.ssl)
+      return lazyDriver(mysqlBase, async () => (await loadDriver('mysql', () => import('./mysql/driver.js'))).createMysqlDriver(session))
+    case 'pglite': {
+      const options = { pglite: c.pglite ?? pgliteFromUrl(c.url ?? 'pglite://memory'), types: c.types, arrayLookups: c.arrayLookups }
+      return lazyDriver(pgliteBase, async () => (await loadDriver('pglite', () => import('./pglite/driver.js'))).createPGliteDriver(options))
+    }
     default:
       throw new ConfigError(`Unknown dialect ${String(c.dialect)}.`)
   }
@@ -44,7 +53,7 @@ function pgliteFromUrl(url: string): () => Promise<PGliteInstance> {
   const u = new URL(url)
   const dir = u.host === 'memory' || (u.host === '' && (u.pathname === '' || u.pathname === '/')) ? undefined : decodeURIComponent(u.host + u.pathname)
   return async () => {
-    const { PGlite } = await import('@electric-sql/pglite')
+    const { PGlite } = await loadDriver('pglite', () => import('@electric-sql/pglite'))
     return dir ? new PGlite(dir) : new PGlite()
   }
 }

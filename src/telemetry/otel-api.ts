@@ -8,6 +8,7 @@
  * if (api && tracingRegistered(api)) api.trace.getTracer('dbscope').startSpan('SELECT users')
  */
 import { createRequire } from 'node:module'
+import { callerFile } from '../caller-file.js'
 
 export type Attributes = Record<string, string | number | boolean | undefined>
 
@@ -69,7 +70,8 @@ let loaded: OtelApi | null | undefined
 export function otelApi(): OtelApi | undefined {
   if (loaded === undefined) {
     try {
-      loaded = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
+      // callerFile(), not import.meta.url: this module is built as ESM and as CommonJS.
+      loaded = createRequire(callerFile())('@opentelemetry/api') as OtelApi
     } catch {
       loaded = null
     }

@@ -13,10 +13,10 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..')
 /** The repo's own TypeScript compiler, run with plain node. */
 export const TSC = join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
 
-/** Compiles src/ and codegen/ into `dest/dist` and writes `dest/package.json`; returns `dest`. */
+/** Compiles src/ and codegen/ into `dest/dist` (ESM and CommonJS, scripts/build.mjs) and writes `dest/package.json`. */
 export function buildPackage(dest: string): string {
   mkdirSync(dest, { recursive: true })
-  execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--outDir', join(dest, 'dist'), '--declarationMap', 'false', '--sourceMap', 'false'], {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs'), '--out', join(dest, 'dist'), '--no-maps'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -8,13 +8,11 @@
  */
 import mysql from 'mysql2'
 import type { Connection, ConnectionOptions } from 'mysql2'
-import { MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import { ConfigError } from '../../errors.js'
 import { mysqlTls, type MysqlTls } from '../../tls/mysql.js'
-import { beginStatements } from '../begin.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
 import { MysqlConnection, SERVER_VERSIONS } from './connection.js'
-import { classifyMysqlError, isMysqlConnectionError } from './errors.js'
+import { mysqlBase } from './base.js'
 import { mysqlColumnConverters, mysqlTypeOptions } from './values.js'
 
 export type MysqlSessionOptions = SessionOptions
@@ -91,8 +89,7 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
     return out.length > 0 ? [`SET ${out.join(', ')}`] : out
   }
   return {
-    name: 'mysql',
-    maxPoolSize: Number.POSITIVE_INFINITY,
+    ...mysqlBase,
     async connect() {
       const conn = new MysqlConnection(await open(options, tls, typeOpts), converters)
       try {
@@ -115,7 +112,6 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
         /* cancel is best effort; the scope still rolls back */
       }
     },
-    beginSql: (settings: TransactionSettings) => beginStatements('mysql', settings),
     async readBudget(conn, appName): Promise<ServerBudget> {
       // This application's connections (this one included) are not "others": every worker of it gets the same share.
       // With performance_schema on they carry our program_name; without it (MariaDB's default) they are the ones of
@@ -140,11 +136,6 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
       // MySQL and MariaDB allow one connection beyond max_connections, for a SUPER user: nothing is reserved out of it.
       return { maxConnections: Number(row.max), reserved: 0, usedByOthers: Math.max(0, Number(row.used) - Math.max(1, ours)) }
     },
-    classify: classifyMysqlError,
-    isConnectionError: isMysqlConnectionError,
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-    createAdapter: () => new MysqlAdapter(),
-    createIntrospector: (db: Kysely<any>) => new MysqlIntrospector(db),
     async end() {},
   }
 }

@@ -20,8 +20,8 @@ import {
 import type { TypeOptions } from '../../types/type-options.js'
 import { beginStatements } from '../begin.js'
 import { SourceDriver } from '../kysely-driver.js'
-import { postgresTypeParsers } from '../postgres/parsers.js'
-import { openSession, parsersFrom, type PGliteConnection, type PGliteInstance } from './session.js'
+import { loadDriver } from '../driver-packages.js'
+import { openSession, parsersFrom, type PGliteConnection, type PGliteInstance, type Parsers } from './session.js'
 
 /** A PGlite session as Kysely sees it. */
 class SessionConnection implements DatabaseConnection {
@@ -46,9 +46,19 @@ export class PGliteDialect implements Dialect {
   }
   createDriver(): Driver {
     const pglite = this.#pglite
-    const parsers = parsersFrom(postgresTypeParsers(this.#types))
+    const types = this.#types
+    // pg's parsers are imported at the first session, so that importing dbscope never loads pg.
+    let parsers: Promise<Parsers> | undefined
+    const loadParsers = () =>
+      (parsers ??= loadDriver('pglite', () => import('../postgres/parsers.js')).then(
+        (m) => parsersFrom(m.postgresTypeParsers(types)),
+        (err: unknown) => {
+          parsers = undefined
+          throw err
+        },
+      ))
     return new SourceDriver<SessionConnection>({
-      acquire: async () => new SessionConnection(await openSession(pglite, parsers)),
+      acquire: async () => new SessionConnection(await openSession(pglite, await loadParsers())),
       release: (c) => c.session.destroy(),
       beginSql: (settings) => beginStatements('pglite', settings),
       destroy: async () => undefined,

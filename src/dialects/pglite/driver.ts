@@ -5,13 +5,12 @@
  * @example
  * const driver = createPGliteDriver({ pglite: () => new PGlite(), types: undefined })
  */
-import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import type { PgArrayLookup } from '../../types/pg-types.js'
 import type { TypeOptions } from '../../types/type-options.js'
-import { beginStatements } from '../begin.js'
 import type { DialectDriver } from '../dialect.js'
-import { classifyPostgresError, isPostgresConnectionError } from '../postgres/errors.js'
+import { classifyPostgresError } from '../postgres/errors.js'
 import { lookUpArrays, postgresTypeParsers } from '../postgres/parsers.js'
+import { pgliteBase } from './base.js'
 import { openSession, parsersFrom, type PGliteInstance } from './session.js'
 
 export interface PGliteDriverOptions {
@@ -32,8 +31,7 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
   const owned = typeof options.pglite === 'function'
   const get = () => (instance ??= Promise.resolve(typeof options.pglite === 'function' ? options.pglite() : options.pglite))
   return {
-    name: 'pglite',
-    maxPoolSize: 1,
+    ...pgliteBase,
     async connect() {
       const session = await openSession(await get(), parsers)
       if (!arraysReady) {
@@ -52,15 +50,9 @@ export function createPGliteDriver(options: PGliteDriverOptions): DialectDriver 
     async cancel() {
       // One in-process session: a running statement cannot be interrupted; the scope still rolls back after it.
     },
-    beginSql: (settings: TransactionSettings) => beginStatements('pglite', settings),
     async readBudget() {
       return { maxConnections: Number.POSITIVE_INFINITY, reserved: 0, usedByOthers: 0 }
     },
-    classify: classifyPostgresError,
-    isConnectionError: isPostgresConnectionError,
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-    createAdapter: () => new PostgresAdapter(),
-    createIntrospector: (db: Kysely<any>) => new PostgresIntrospector(db),
     async end() {
       if (owned && instance) await (await instance).close()
       instance = undefined

@@ -8,17 +8,16 @@
  */
 import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
-import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely, type TransactionSettings } from 'kysely'
 import type { PgArrayLookup } from '../../types/pg-types.js'
 import { urlWithPassword } from '../../password.js'
 import { tlsFailure } from '../../tls/failure.js'
 import { nodeTlsOptions } from '../../tls/options.js'
 import { postgresTls } from '../../tls/postgres-url.js'
 import { parseHostList } from '../../url.js'
-import { beginStatements } from '../begin.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
 import { PostgresConnection } from './connection.js'
-import { classifyPostgresError, isPostgresConnectionError } from './errors.js'
+import { postgresBase } from './base.js'
+import { classifyPostgresError } from './errors.js'
 import { HostPicker } from './hosts.js'
 import { lookUpArrays, postgresTypeParsers } from './parsers.js'
 import { hasActiveQuery, sendCancelRequest } from './pg-internals.js'
@@ -94,8 +93,7 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
   }
   const hosts = new HostPicker(parseHostList(tls.url), openOne)
   return {
-    name: 'postgres',
-    maxPoolSize: Number.POSITIVE_INFINITY,
+    ...postgresBase,
     async connect() {
       const conn = await hosts.connect()
       if (options.arrayLookups && options.arrayLookups.length > 0) {
@@ -121,7 +119,6 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
       if (!hasActiveQuery(client)) return
       await sendCancelRequest(clientConfig(hostUrlOf.get(conn as PostgresConnection) ?? hosts.preferredUrl), client, CANCEL_BOUND_MS)
     },
-    beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
     async readBudget(conn, appName): Promise<ServerBudget> {
       // This application's connections (its name, user and database: every worker of it) are not "others".
       const r = await conn.query<{ max: string; reserved: string; others: string }>(
@@ -134,11 +131,6 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
       const row = r.rows[0]!
       return { maxConnections: Number(row.max), reserved: Number(row.reserved), usedByOthers: Number(row.others) }
     },
-    classify: classifyPostgresError,
-    isConnectionError: isPostgresConnectionError,
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-    createAdapter: () => new PostgresAdapter(),
-    createIntrospector: (db: Kysely<any>) => new PostgresIntrospector(db),
     async end() {},
   }
 }
