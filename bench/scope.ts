@@ -4,9 +4,10 @@
  * for every contender alike) and on MariaDB through mysql2. Contenders alternate within each round; the table shows
  * the median transactions per second over the rounds and the ratio to the raw driver.
  *
- * A fourth contender runs the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost.
- * On PostgreSQL a fifth names its statements by hand (parsed once per connection), as dbscope's statement cache
- * does for the scopes: the fair ceiling for both.
+ * More scope contenders: the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost;
+ * the statements through `db.current` instead of `tx`; and a scope with `settings`. On PostgreSQL a last one names
+ * its statements by hand (parsed once per connection), as dbscope's statement cache does for the scopes: the fair
+ * ceiling for all.
  *
  * The telemetry suites compare db.scope with `telemetry: false`, with `@opentelemetry/api` installed but no SDK
  * registered (the default when an application does not set one up), and with the real SDK registered (spans to a
@@ -14,7 +15,7 @@
  * adds that checkout's db.scope (before telemetry existed, say) as a contender.
  *
  * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…
- *      SUITES=pg,pg-async,mysql,telemetry-pg,telemetry-mysql BASELINE_SRC=…)
+ *      SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
  */
 import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely'
 import mysql from 'mysql2'
@@ -29,6 +30,8 @@ interface DB {
 const PG_URL = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const MYSQL_URL = process.env.DBSCOPE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
+/** The database the bench (re)creates its table in: another name lets two runs share a server. */
+const BENCH_DB = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.env.BENCH_DB! : 'dbscope_bench'
 const SECONDS = Number(process.env.SECONDS ?? 1.5)
 const ROWS = 1_000
 const POOL = 16
@@ -57,10 +60,10 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
   if (kind === 'pg') {
     const admin = new pg.Client({ connectionString: PG_URL })
     await admin.connect()
-    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'dbscope_bench'`)
-    if (exists.rowCount === 0) await admin.query('CREATE DATABASE dbscope_bench')
+    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [BENCH_DB])
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${BENCH_DB}`)
     await admin.end()
-    const url = withDatabase(PG_URL, 'dbscope_bench')
+    const url = withDatabase(PG_URL, BENCH_DB)
     const c = new pg.Client({ connectionString: url })
     await c.connect()
     await c.query('DROP TABLE IF EXISTS bench_accounts')
@@ -71,12 +74,12 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
     return url
   }
   const c = mysql.createConnection({ uri: MYSQL_URL }).promise()
-  await c.query('CREATE DATABASE IF NOT EXISTS dbscope_bench')
-  await c.query('DROP TABLE IF EXISTS dbscope_bench.bench_accounts')
-  await c.query('CREATE TABLE dbscope_bench.bench_accounts (id int PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB')
-  await c.query(`INSERT INTO dbscope_bench.bench_accounts (id, balance) VALUES ${rows}`)
+  await c.query(`CREATE DATABASE IF NOT EXISTS ${BENCH_DB}`)
+  await c.query(`DROP TABLE IF EXISTS ${BENCH_DB}.bench_accounts`)
+  await c.query(`CREATE TABLE ${BENCH_DB}.bench_accounts (id int PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB`)
+  await c.query(`INSERT INTO ${BENCH_DB}.bench_accounts (id, balance) VALUES ${rows}`)
   await c.end()
-  return withDatabase(MYSQL_URL, 'dbscope_bench')
+  return withDatabase(MYSQL_URL, BENCH_DB)
 }
 
 /**
@@ -158,16 +161,34 @@ function rawSqlWorkload(tx: Kysely<DB>): Promise<unknown> {
     .then(() => sql`UPDATE bench_accounts SET balance = balance + 1 WHERE id = ${id}`.execute(tx))
 }
 
-function scope(url: string, statements: 'builders' | 'sql' = 'builders'): Contender {
+type ScopeVariant = 'builders' | 'sql' | 'current' | 'settings'
+
+const SCOPE_NAMES: Record<ScopeVariant, string> = {
+  builders: 'db.scope',
+  sql: 'db.scope + sql`…`',
+  current: 'db.scope + db.current',
+  settings: 'db.scope + settings',
+}
+
+/**
+ * `db.scope` with the workload through its `tx`; through `sql` on the tx; through `db.current` (the repository
+ * style: code that holds only `db`); or through the tx of a scope with `settings` (PostgreSQL sends set_config with
+ * BEGIN, in the same round trip; MySQL sets a user variable before START TRANSACTION and resets it at the end).
+ */
+function scope(url: string, variant: ScopeVariant = 'builders'): Contender {
   const leakWarnMs = process.env.LEAK_WARN_MS === undefined ? undefined : Number(process.env.LEAK_WARN_MS)
   const db: Db<DB> = defineDb<DB>({ url, pool: { max: POOL, ...(leakWarnMs === undefined ? {} : { leakWarnMs }) }, guard: { budget: 'off' } })
-  const run = statements === 'builders' ? workload : rawSqlWorkload
+  const settings = { settings: { 'app.tenant_id': '1' } }
+  const runs: Record<ScopeVariant, Tx> = {
+    builders: () => db.scope((tx) => workload(tx)).then(() => undefined),
+    sql: () => db.scope((tx) => rawSqlWorkload(tx)).then(() => undefined),
+    current: () => db.scope(() => workload(db.current)).then(() => undefined),
+    settings: () => db.scope((tx) => workload(tx), settings).then(() => undefined),
+  }
   return {
-    name: statements === 'builders' ? 'db.scope' : 'db.scope + sql`…`',
-    async run() {
-      await db.scope((tx) => run(tx))
-    },
-    // Both scope contenders share one engine (same URL and options): the second dispose is a no-op.
+    name: SCOPE_NAMES[variant],
+    run: runs[variant],
+    // The scope contenders share one engine (same URL and options): the second dispose is a no-op.
     close: () => db.dispose(),
   }
 }
@@ -226,23 +247,27 @@ async function suite(title: string, contenders: Contender[]): Promise<void> {
       const m = tps(c.name)
       const cpu = median(results.get(c.name)!.map((r) => r.cpuUs))
       const all = results.get(c.name)!.map((x) => x.tps.toFixed(0)).join(' ')
-      console.log(`  ${c.name.padEnd(22)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'} ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
+      console.log(`  ${c.name.padEnd(24)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'} ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
     }
   }
   for (const c of contenders) await c.close()
 }
 
+/** `SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql` (default: all five) picks the suites to run. */
+const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql,telemetry-pg,telemetry-mysql').split(','))
+
 async function main(): Promise<void> {
   console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; one process for all contenders`)
-  const pick = (name: string) => !process.env.SUITES || process.env.SUITES.split(',').includes(name)
+  const scopes = (url: string) => [scope(url), scope(url, 'sql'), scope(url, 'current'), scope(url, 'settings')]
   const pgUrl = await prepare('pg')
-  if (pick('pg')) await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), scope(pgUrl), scope(pgUrl, 'sql'), rawPg(pgUrl, true)])
+  if (SUITES.has('pg')) await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), ...scopes(pgUrl), rawPg(pgUrl, true)])
   const off = `${pgUrl}?options=${encodeURIComponent('-c synchronous_commit=off')}`
-  if (pick('pg-async')) await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), scope(off), scope(off, 'sql'), rawPg(off, true)])
-  if (pick('telemetry-pg')) await suite('Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', await telemetryContenders(off, POOL, workload))
+  if (SUITES.has('pg-off')) await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), ...scopes(off), rawPg(off, true)])
+  if (SUITES.has('telemetry-pg')) await suite('Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', await telemetryContenders(off, POOL, workload))
+  if (!SUITES.has('mysql') && !SUITES.has('telemetry-mysql')) return
   const myUrl = await prepare('mysql')
-  if (pick('mysql')) await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), scope(myUrl), scope(myUrl, 'sql')])
-  if (pick('telemetry-mysql')) await suite('Telemetry cost, MariaDB (ratio to telemetry off)', await telemetryContenders(myUrl, POOL, workload))
+  if (SUITES.has('mysql')) await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), ...scopes(myUrl)])
+  if (SUITES.has('telemetry-mysql')) await suite('Telemetry cost, MariaDB (ratio to telemetry off)', await telemetryContenders(myUrl, POOL, workload))
 }
 
 await main()

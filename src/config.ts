@@ -49,6 +49,12 @@ export interface PoolConfig {
   readonly idleInTransactionTimeoutMs?: number
   /** A checkout held longer than this is reported once with the stack that took it (default 30 000; 0 = off). */
   readonly leakWarnMs?: number
+  /**
+   * How long COMMIT, ROLLBACK or a savepoint's RELEASE at a scope's end may wait for the server (default 30 000 ms).
+   * Past it the connection is destroyed and released; a COMMIT without an answer rejects with a non-retryable
+   * ConnectionLostError (whether it committed is unknown).
+   */
+  readonly endTimeoutMs?: number
 }
 
 /**
@@ -213,6 +219,7 @@ export const POOL_KEYS = keysOf<PoolConfig>({
   statementTimeoutMs: true,
   idleInTransactionTimeoutMs: true,
   leakWarnMs: true,
+  endTimeoutMs: true,
 })
 export const GUARD_KEYS = keysOf<GuardConfig>({ owner: true, budget: true, workers: true, reserve: true, foreignQuery: true })
 const SHUTDOWN_KEYS = keysOf<Exclude<NonNullable<DbConfig['shutdown']>, boolean>>({ signals: true, graceMs: true })
@@ -235,6 +242,7 @@ export interface ResolvedPool extends PoolOptions {
   readonly connectTimeoutMs: number
   readonly statementTimeoutMs: number | undefined
   readonly idleInTransactionTimeoutMs: number | undefined
+  readonly endTimeoutMs: number
 }
 
 export interface ResolvedConfig {
@@ -326,7 +334,9 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     idleInTransactionTimeoutMs:
       p.idleInTransactionTimeoutMs === undefined ? undefined : nonNegative('idleInTransactionTimeoutMs', p.idleInTransactionTimeoutMs, 0),
     leakWarnMs: nonNegative('leakWarnMs', p.leakWarnMs, 30_000),
+    endTimeoutMs: nonNegative('endTimeoutMs', p.endTimeoutMs, 30_000),
   }
+  if (pool.endTimeoutMs < 1) throw new ConfigError('pool.endTimeoutMs must be at least 1 ms: the end of a scope always has a bound.')
   if (config.pooler !== undefined && (config.pooler !== 'pgbouncer' || dialect !== 'postgres')) {
     throw new ConfigError(
       `pooler: ${JSON.stringify(config.pooler)} is only supported as 'pgbouncer' in front of PostgreSQL (postgres:// URLs); ` +

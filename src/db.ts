@@ -9,12 +9,15 @@ import type { Engine, EngineHooks } from './engine/engine.js'
 import { obtainEngine, recreateEngine } from './engine/registry.js'
 import { ReplicaSet } from './engine/replicas.js'
 import { drainOnSignals } from './engine/shutdown.js'
-import { EngineDisposedError, ForeignOwnerError } from './errors.js'
+import { ConfigError, EngineDisposedError, ForeignOwnerError } from './errors.js'
 import type { Owner } from './guard.js'
 import type { PoolStats } from './pool.js'
 import { activeFrame } from './scope/context.js'
+import { CurrentKysely } from './scope/current.js'
 import { foreignQueryGuard } from './scope/foreign-query.js'
-import type { ScopeOptions } from './scope/options.js'
+import type { BeginOptions, ScopeOptions } from './scope/options.js'
+import { contextOf, type ContextOptions } from './scope/session-context.js'
+import { keysOf, unknownKeyProblem } from './known-keys.js'
 import { beginManual, runScope } from './scope/run.js'
 import type { ManualTransaction, ScopeTransaction } from './scope/transaction.js'
 
@@ -26,6 +29,37 @@ const SCOPE_HOOKS: EngineHooks = { beforeRootQuery: foreignQueryGuard, destroyKy
 
 /** `db.replica` without replicas: the primary, through a Kysely derived from db.kysely. */
 const PRIMARY_AS_REPLICA = new WeakMap<Engine, Kysely<any>>()
+
+/** `db.current` per engine. */
+const CURRENT = new WeakMap<Engine, Kysely<any>>()
+
+const CONTEXT_KEYS = keysOf<ContextOptions>({ settings: true, role: true })
+
+/**
+ * What `db.withContext()` returns: `scope`, `begin` and `current` that apply its settings and role.
+ *
+ * @example
+ * const tenant = db.withContext({ settings: { 'app.tenant_id': String(req.tenantId) }, role: 'tenant_user' })
+ * const orders = await tenant.current.selectFrom('orders').selectAll().execute()
+ */
+export interface DbContext<DB> {
+  /** `db.scope()` with the context's settings and role (the options' own add to or override them). */
+  scope<T>(fn: (tx: ScopeTransaction<DB>) => Promise<T>, options?: ScopeOptions): Promise<T>
+  /** `db.begin()` with the context's settings and role. */
+  begin(options?: BeginOptions): Promise<ManualTransaction<DB>>
+  /**
+   * `db.current` with the settings and role: in the active scope when it has them all, otherwise each statement in a
+   * scope of its own that applies them (a savepoint inside an active scope).
+   */
+  readonly current: Kysely<DB>
+}
+
+/** `options` with the context's settings and role under its own. */
+function withDefaults<O extends ContextOptions>(context: ContextOptions, options: O | undefined): O {
+  const settings = context.settings || options?.settings ? { ...context.settings, ...options?.settings } : undefined
+  const role = options?.role ?? context.role
+  return { ...options, ...(settings ? { settings } : {}), ...(role !== undefined ? { role } : {}) } as O
+}
 
 /** Disposes an engine and its replica set. */
 function disposeWithReplicas(engine: Engine, replicas: ReplicaSet | undefined, graceMs?: number): Promise<void> {
@@ -59,6 +93,18 @@ export class Db<DB> implements AsyncDisposable {
   }
 
   /**
+   * The engine behind `kysely` and `replica`: as #live(), but a disposed or foreign one is returned as it is, so that
+   * the getter never throws; its statements, streams and transactions reject with the error instead.
+   */
+  #forKysely(): Engine {
+    try {
+      return this.#live()
+    } catch {
+      return this.#engine
+    }
+  }
+
+  /**
    * The plain Kysely instance, for single autocommit statements. Its `destroy()` is `dispose()`; `destroy()` on a
    * Kysely derived from it (`withPlugin`, `withSchema`, …) or on `replica` only warns, since the pool is shared.
    *
@@ -66,7 +112,7 @@ export class Db<DB> implements AsyncDisposable {
    * const n = await db.kysely.selectFrom('users').select(db.kysely.fn.countAll().as('n')).executeTakeFirstOrThrow()
    */
   get kysely(): Kysely<DB> {
-    return this.#live().kysely as Kysely<DB>
+    return this.#forKysely().kysely as Kysely<DB>
   }
 
   /**
@@ -77,12 +123,55 @@ export class Db<DB> implements AsyncDisposable {
    * const users = await db.replica.selectFrom('users').selectAll().execute()
    */
   get replica(): Kysely<DB> {
-    const live = this.#live()
+    const live = this.#forKysely()
     if (this.#replicas) return this.#replicas.kysely as Kysely<DB>
     // Not db.kysely itself: db.replica.destroy() must not dispose the db, with replicas or without.
     let k = PRIMARY_AS_REPLICA.get(live)
     if (!k) PRIMARY_AS_REPLICA.set(live, (k = live.kysely.withTables()))
     return k as Kysely<DB>
+  }
+
+  /**
+   * A Kysely for code that holds only `db`: inside a scope of this db its statements run in that scope's transaction
+   * (its connection, after its BEGIN, in its savepoint, on the replica a readOnly scope went to); outside any scope
+   * it is `db.kysely`. Never a foreign-query warning. Code that outlived its scope runs on the pool (or in an
+   * enclosing scope still live), except after a scope that timed out: ScopeEndedError.
+   *
+   * @example
+   * export const findUser = (id: number) => db.current.selectFrom('users').where('id', '=', id).selectAll().executeTakeFirst()
+   * await findUser(1)                               // autocommit, on the pool
+   * await db.scope(async () => { await findUser(1) }) // in the scope's transaction
+   */
+  get current(): Kysely<DB> {
+    const live = this.#live()
+    let k = CURRENT.get(live)
+    if (!k) CURRENT.set(live, (k = new CurrentKysely(live)))
+    return k as Kysely<DB>
+  }
+
+  /**
+   * `scope`, `begin` and `current` bound to settings and a role, such as a tenant's: build one per request.
+   *
+   * @example
+   * const tenant = db.withContext({ settings: { 'app.tenant_id': String(tenantId) }, role: 'tenant_user' })
+   * await tenant.scope(async (tx) => tx.insertInto('orders').values(order).execute())
+   * const rows = await tenant.current.selectFrom('orders').selectAll().execute()
+   */
+  withContext(context: ContextOptions): DbContext<DB> {
+    if (typeof context !== 'object' || context === null) {
+      throw new ConfigError(`db.withContext takes { settings, role }, got ${String(context)}.`)
+    }
+    const problem = unknownKeyProblem('db.withContext', context, CONTEXT_KEYS)
+    if (problem) throw new ConfigError(problem)
+    const bound = contextOf(context, 'db.withContext')
+    if (!bound) throw new ConfigError("db.withContext needs settings or a role, such as { settings: { 'app.tenant_id': '42' } }.")
+    const options: ContextOptions = { settings: Object.fromEntries(bound.settings), ...(bound.role !== undefined ? { role: bound.role } : {}) }
+    const binding = { context: bound, options, scope: <T>(fn: (tx: ScopeTransaction<any>) => Promise<T>, o: ContextOptions) => this.scope(fn, o) }
+    return {
+      scope: (fn, o) => this.scope(fn, withDefaults(options, o)),
+      begin: (o) => this.begin(withDefaults(options, o)),
+      current: new CurrentKysely<DB>(this.#live(), binding),
+    }
   }
 
   /** Each replica's redacted URL and whether it is in rotation (empty without replicas). */
@@ -131,7 +220,7 @@ export class Db<DB> implements AsyncDisposable {
    * await tx.insertInto('users').values(row).execute()
    * await tx.commit()
    */
-  async begin(options?: Pick<ScopeOptions, 'isolation' | 'readOnly'>): Promise<ManualTransaction<DB>> {
+  async begin(options?: BeginOptions): Promise<ManualTransaction<DB>> {
     const primary = this.#live()
     // Routed like scope(): a readOnly transaction outside any scope goes to a healthy replica.
     const replica = options?.readOnly === true && !activeFrame(primary) ? this.#replicas?.pick() : undefined

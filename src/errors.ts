@@ -19,6 +19,8 @@ export type DbscopeErrorCode =
   | 'FOREIGN_CONNECTION'
   | 'POOLER_UNSUPPORTED'
   | 'VALUE_PARSE'
+  | 'STREAM_ACTIVE'
+  | 'TOO_MANY_PARAMETERS'
   | QueryErrorCode
 
 /** Base class: `code` is stable across releases, `retryable` says whether re-running the unit of work may succeed. */
@@ -47,7 +49,8 @@ export class ConfigError extends DbscopeError {
 /**
  * A connection could not be opened (server down, refused, bad credentials, a password function that failed); the
  * message names the server, never the password. Retryable, except when a TLS check failed (the chain, the
- * certificate's dates, the host name), which retrying cannot fix; the message then names the check.
+ * certificate's dates, the host name) or the server refused the login with a fixed password, which retrying cannot
+ * fix (a password function is asked again on the next connect, so its login failures stay retryable).
  */
 export class ConnectError extends DbscopeError {
   constructor(message: string, cause: unknown, options?: { retryable?: boolean }) {
@@ -94,10 +97,13 @@ export class ScopeEndedError extends DbscopeError {
   }
 }
 
-/** The scope ran past `timeoutMs`; its statement was cancelled on the server and the work rolled back. */
+/**
+ * The scope ran past `timeoutMs` and was ended: nothing in it committed. Its running statement is cancelled and its
+ * work rolled back in the background; a connection that does not answer within a short grace is destroyed instead.
+ */
 export class ScopeTimeoutError extends DbscopeError {
   constructor(timeoutMs: number, options?: { cause?: unknown }) {
-    super('SCOPE_TIMEOUT', `The transaction scope exceeded its timeoutMs of ${timeoutMs} ms; its statement was cancelled and its work rolled back. Raise timeoutMs, or do less inside the scope.`, {
+    super('SCOPE_TIMEOUT', `The transaction scope exceeded its timeoutMs of ${timeoutMs} ms and was ended: nothing in it was committed. Raise timeoutMs, or do less inside the scope.`, {
       ...options,
       retryable: true,
     })
@@ -153,6 +159,35 @@ export class ValueParseError extends DbscopeError {
     const why = cause instanceof Error ? cause.message : String(cause)
     super('VALUE_PARSE', `The value of column "${column}" could not be read: ${why}. Fix the stored value, or select it as text (CAST(… AS CHAR)).`, { cause })
     this.column = column
+  }
+}
+
+/**
+ * A statement was issued in a scope while a `.stream()` of that scope was still being read. A scope has one
+ * connection, which answers one statement at a time: the statement would wait for the stream, and the stream for the
+ * loop that issued it. Raised before the statement is sent; the scope and its stream carry on.
+ */
+export class StreamActiveError extends DbscopeError {
+  constructor() {
+    super(
+      'STREAM_ACTIVE',
+      'A statement was issued in this scope while its .stream() is still being read, on the same connection. Finish ' +
+        'or break the stream first, or collect what the statement needs and run it after the loop.',
+    )
+  }
+}
+
+/**
+ * PostgreSQL takes at most 65,535 bind parameters in one statement. Raised before the statement is sent; the
+ * connection stays usable. Not retryable: the same statement fails again.
+ */
+export class TooManyParametersError extends DbscopeError {
+  constructor(count: number, limit: number) {
+    super(
+      'TOO_MANY_PARAMETERS',
+      `This statement has ${count} bind parameters; PostgreSQL takes at most ${limit} in one statement. It was not ` +
+        `sent. Split it into batches (for an insert: rows per batch × columns ≤ ${limit}).`,
+    )
   }
 }
 
@@ -238,7 +273,11 @@ export class ForeignKeyViolationError extends QueryError {}
 export class NotNullViolationError extends QueryError {}
 /** PostgreSQL 57014 / MySQL 3024, 1317: the statement was cancelled or ran past its time limit. */
 export class StatementTimeoutError extends QueryError {}
-/** The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work. */
+/**
+ * The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work, except
+ * with code IDLE_IN_TRANSACTION_TIMEOUT (the server ended it for idling in a transaction) or when a COMMIT went
+ * unanswered (`retryable` false: whether it committed is unknown).
+ */
 export class ConnectionLostError extends QueryError {}
 /**
  * PostgreSQL: the statement cache's prepared form of a statement went stale (an ALTER TABLE changed its result, or
@@ -256,6 +295,7 @@ export type QueryErrorCode =
   | 'NOT_NULL_VIOLATION'
   | 'STATEMENT_TIMEOUT'
   | 'CONNECTION_LOST'
+  | 'IDLE_IN_TRANSACTION_TIMEOUT'
   | 'STALE_STATEMENT'
   | 'QUERY_FAILED'
 
@@ -284,6 +324,14 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     cls: ConnectionLostError,
     retryable: true,
     hint: 'The database connection was lost and has been discarded; retry the unit of work. If this repeats, check the server and the network.',
+  },
+  // A ConnectionLostError (the connection is gone) with its own code; retrying the same idle transaction fails again.
+  IDLE_IN_TRANSACTION_TIMEOUT: {
+    cls: ConnectionLostError,
+    retryable: false,
+    hint:
+      'The server ended this connection for idling in a transaction longer than pool.idleInTransactionTimeoutMs, and ' +
+      'rolled the transaction back. Keep other work (network calls, waits) out of the transaction, or raise the timeout.',
   },
   STALE_STATEMENT: {
     cls: StaleStatementError,

@@ -6,12 +6,13 @@
  * export const db = defineDb<DB>({ url: process.env.DATABASE_URL, pool: { max: 10 } })
  * await db.scope(async (tx) => tx.insertInto('users').values({ email, name }).execute())
  */
-export { defineDb, Db, type DbStats } from './db.js'
+export { defineDb, Db, type DbStats, type DbContext } from './db.js'
 export { disposeAll, drainOnSignals, type ShutdownOptions } from './engine/shutdown.js'
 export type { Owner } from './guard.js'
 export { ScopeTransaction, ManualTransaction } from './scope/transaction.js'
 export { isRetryableByDefault } from './scope/retry.js'
-export type { ScopeOptions, RetryOptions, Propagation } from './scope/options.js'
+export type { ScopeOptions, RetryOptions, Propagation, BeginOptions } from './scope/options.js'
+export type { ContextOptions } from './scope/session-context.js'
 export type { DbConfig, PoolConfig, GuardConfig, Logger, MetadataInput } from './config.js'
 export type { ConnectionConfig, HostAndPort } from './connection-object.js'
 export type { PasswordInput } from './password.js'
@@ -34,6 +35,8 @@ export {
   ForeignConnectionError,
   PoolerUnsupportedError,
   ValueParseError,
+  StreamActiveError,
+  TooManyParametersError,
   QueryError,
   type DriverErrorFields,
   SerializationFailureError,

@@ -11,6 +11,7 @@
 import { captureOrigin, type Checkout, type Origin, type Trace } from './checkout.js'
 import type { RawConnection } from './dialects/dialect.js'
 import { EngineDisposedError } from './errors.js'
+import { cancelWithin, closeWithin, pingWithin } from './pool-bounds.js'
 import { poolTimeout, type PoolEvents, type PoolOptions, type PoolStats } from './pool-options.js'
 import { RESET_TIMEOUT_MS, resetWithin } from './pool-reset.js'
 
@@ -24,7 +25,6 @@ interface Waiter {
   origin: Origin | undefined
 }
 
-const PING_SQL = 'SELECT 1'
 /** How long a cut connection may take to come back once its statement was cancelled, before it is dropped. */
 const CUT_SETTLE_MS = 1_000
 
@@ -114,21 +114,17 @@ export class Pool {
   }
 
   async #acquireSlow(origin: Origin | undefined): Promise<Checkout> {
-    while (this.#gate !== undefined) await this.#gate
-    if (this.#closed) throw new EngineDisposedError('The pool is closed: the engine was disposed. Create a new db with defineDb().')
+    // While the first connection's budget check runs, wait in line: counted in stats().waiting, within acquireTimeoutMs.
+    if (this.#gate !== undefined) return this.#wait(origin)
+    const until = this.#opts.acquireTimeoutMs > 0 ? Date.now() + this.#opts.acquireTimeoutMs : Number.POSITIVE_INFINITY
     for (let c = this.#takeIdle(); c !== undefined; c = this.#takeIdle()) {
-      if (this.#opts.prePing) {
-        this.#pinging++
-        try {
-          await c.raw.query(PING_SQL, [])
-        } catch {
-          this.#discard(c)
-          continue
-        } finally {
-          this.#pinging--
-        }
-      }
-      return this.#checkOut(c, origin)
+      if (!this.#opts.prePing) return this.#checkOut(c, origin)
+      this.#pinging++
+      const alive = await pingWithin(c.raw, until) // bounded: a silent connection is destroyed
+      this.#pinging--
+      if (alive) return this.#checkOut(c, origin)
+      this.#discard(c)
+      if (Date.now() >= until) throw poolTimeout(this.#opts, this.stats())
     }
     if (this.#total() < this.#opts.max) return this.#create((c) => this.#checkOut(c, origin))
     return this.#wait(origin)
@@ -204,14 +200,14 @@ export class Pool {
       w.done = true
       w.reject(new EngineDisposedError('The engine was disposed while this query waited for a connection. Dispose only at shutdown, once work has stopped, or use guard.owner \'recreate\'.'))
     }
-    await Promise.all(this.#idle.splice(0).map((c) => c.raw.close()))
+    await Promise.all(this.#idle.splice(0).map((c) => closeWithin(c.raw)))
     for (const c of this.#resetting) c.raw.destroy()
     this.#resetting.clear()
     await this.#drain(graceMs)
     if (this.#busy.size > 0 && cancel) {
       const cut = [...this.#busy.keys()]
       for (const c of cut) c.cut = true
-      await Promise.all(cut.map((c) => cancel(c.raw).catch(() => undefined)))
+      await Promise.all(cut.map((c) => cancelWithin(c.raw, cancel)))
       await this.#drain(CUT_SETTLE_MS)
     }
     for (const c of this.#busy.values()) c.raw.destroy()
@@ -304,10 +300,12 @@ export class Pool {
     return adopted
   }
 
+  /** Opens the first-connection gate: the callers waiting behind it get connections now. */
   #openGate(open: (() => void) | undefined): void {
     if (!open) return
     this.#gate = undefined
     open()
+    this.#refill()
   }
 
   #wait(origin: Origin | undefined): Promise<Checkout> {
@@ -346,7 +344,7 @@ export class Pool {
   /** Opens connections for waiters whose turn came because capacity was freed. */
   #refill(): void {
     if (this.#closed || this.#gate !== undefined) return
-    while (this.#waiters.length > 0 && this.#total() < this.#opts.max) {
+    while (this.#gate === undefined && this.#waiters.length > 0 && this.#total() < this.#opts.max) {
       const w = this.#nextWaiter()
       if (!w) return
       this.#create((c) => w.resolve(this.#checkOut(c, w.origin))).catch((err: Error) => w.reject(err))

@@ -69,12 +69,12 @@ describeTargets(
       const db = t.db()
       const work = async () => 1
       const cases: [Promise<unknown>, RegExp][] = [
-        [db.scope(work, { isolaton: 'serializable' } as never), /^db\.scope: unknown option "isolaton"\. Known options: isolation, readOnly, timeoutMs, retry, propagation\.$/],
+        [db.scope(work, { isolaton: 'serializable' } as never), /^db\.scope: unknown option "isolaton"\. Known options: isolation, readOnly, timeoutMs, retry, propagation, settings, role\.$/],
         [db.scope(work, { pool: { max: 1 } } as never), /^db\.scope: unknown option "pool"/],
         [db.scope(work, { retry: { attempt: 3 } } as never), /^db\.scope\(\{ retry \}\): unknown option "attempt"\. Known options: attempts, backoff, when\.$/],
         [db.scope(work, { retry: { backoff: { base: 5 } } } as never), /^db\.scope\(\{ retry: \{ backoff \} \}\): unknown option "base"/],
         [db.scope(work, 'serializable' as never), /^db\.scope's options must be an object/],
-        [db.begin({ timeoutMs: 5 } as never), /^db\.begin: unknown option "timeoutMs"\. Known options: isolation, readOnly\.$/],
+        [db.begin({ timeoutMs: 5 } as never), /^db\.begin: unknown option "timeoutMs"\. Known options: isolation, readOnly, settings, role\.$/],
       ]
       for (const [p, message] of cases) {
         const err = await rejection(p)

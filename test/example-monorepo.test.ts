@@ -119,7 +119,7 @@ describe('examples/monorepo', () => {
       // The afterCommit hook logs through the AsyncLocalStorage context of the request that committed.
       const logs = api.logLines()
       expect(logs).toContainEqual(expect.objectContaining({ requestId: 'req-ada', msg: 'POST /users 201' }))
-      expect(logs).toContainEqual(expect.objectContaining({ requestId: 'req-ada', msg: 'user created', userId: ada.id }))
+      expect(logs).toContainEqual(expect.objectContaining({ requestId: 'req-ada', msg: 'user created', userId: ada.id, email: 'ada@example.com' }))
     }, 30_000)
 
     it('on SIGTERM stops accepting, drains the in-flight request, disposes the db and exits 0', async () => {

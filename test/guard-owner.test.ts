@@ -67,7 +67,7 @@ describeTargets('guard: owner stamp', (t) => {
     const db = t.db()
     await sql`SELECT 1`.execute(db.kysely)
     const ownerPid = db.owner.pid
-    // The check runs when the handle is touched: db.kysely itself throws.
+    // The check runs when the handle is used: a statement through db.kysely rejects.
     const err = await asForeignProcess(() => failure(Promise.resolve().then(() => sql`SELECT 1`.execute(db.kysely))))
     expect(err).toBeInstanceOf(ForeignOwnerError)
     expect((err as ForeignOwnerError).code).toBe('FOREIGN_OWNER')

@@ -3,6 +3,7 @@
  * a real PostgreSQL: a pg upgrade that moves one of them fails here, by name, instead of somewhere in a scope.
  */
 import pg from 'pg'
+import { CompiledQuery } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PostgresConnection } from '../src/dialects/postgres/connection.js'
 import { backendPid, destroySocket, hasActiveQuery, parseArrayLiteral, sendCancelRequest } from '../src/dialects/postgres/pg-internals.js'
@@ -40,14 +41,14 @@ describe('node-postgres internals', () => {
     expect(typeof internals._getActiveQuery).toBe('function')
     expect(typeof (internals.connection.stream as { destroy?: unknown }).destroy).toBe('function')
     expect(typeof internals.connection.parsedStatements).toBe('object')
-    for (const m of ['parse', 'bind', 'execute', 'close', 'flush', 'sync', 'cancel', 'connect']) expect(typeof internals.connection[m], m).toBe('function')
+    for (const m of ['parse', 'bind', 'execute', 'describe', 'close', 'flush', 'sync', 'cancel', 'connect']) expect(typeof internals.connection[m], m).toBe('function')
     const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
     expect(backendPid(c)).toBe(rows[0]!.pid)
   })
 
   it('a parameterless prefix (BEGIN) sent in the pipeline before a statement takes effect', async () => {
     const conn = new PostgresConnection(await client(), undefined)
-    await conn.queryAfter('BEGIN', 'CREATE TEMP TABLE pinned_t (x int)', [])
+    await conn.queryAfter([CompiledQuery.raw('BEGIN')], 'CREATE TEMP TABLE pinned_t (x int)', [])
     await conn.query('ROLLBACK', [])
     const r = await conn.query<{ t: string | null }>(`SELECT to_regclass('pg_temp.pinned_t')::text AS t`, [])
     expect(r.rows[0]!.t).toBeNull()

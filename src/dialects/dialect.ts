@@ -5,6 +5,7 @@
 import type { DialectAdapter, DatabaseIntrospector, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import type { DbscopeError } from '../errors.js'
 import type { PasswordSource } from '../password.js'
+import type { SessionContextSql } from './session-context.js'
 import type { SslOptions } from '../tls/options.js'
 import type { DialectName } from '../types/dialect-name.js'
 import type { TypeOptions } from '../types/type-options.js'
@@ -26,6 +27,12 @@ export interface SessionOptions {
   readonly types: TypeOptions | undefined
 }
 
+/** A statement and its parameters (a Kysely CompiledQuery fits). */
+export interface Statement {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
 /** One physical connection, as the pool sees it. */
 export interface RawConnection {
   /** The server's id for this session (PostgreSQL backend pid, MySQL thread id), for cancel and kill. */
@@ -37,10 +44,10 @@ export interface RawConnection {
   /** Runs one statement. */
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /**
-   * Runs `prefix` (a parameterless statement such as BEGIN) and then the statement, in one round trip where the
-   * dialect can; otherwise in two.
+   * Runs the `prefix` statements (BEGIN, a scope's settings) and then the statement, in one round trip where the
+   * dialect can. The statement never runs when a prefix statement fails.
    */
-  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
+  queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /** Streams rows in chunks. */
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>>
   /**
@@ -73,6 +80,8 @@ export interface DialectDriver {
   cancel(conn: RawConnection): Promise<void>
   /** The statements that open a transaction with these settings. */
   beginSql(settings: TransactionSettings): readonly string[]
+  /** How a scope's `settings` and `role` are applied on this dialect. */
+  readonly sessionContext: SessionContextSql
   /** Reads max_connections and current usage. */
   readBudget(conn: RawConnection, appName: string): Promise<ServerBudget>
   /** Maps a driver error to a typed dbscope error; returns the input when it is not a database error. */

@@ -38,7 +38,7 @@ function adviceFor(err: unknown): string {
  * `Could not connect to <server>: <what the driver said>. <advice>`, with the driver's error as `cause`. A failed TLS
  * check says which one and is not retryable; a failed password function has its own error as the `cause`.
  */
-export function connectError(server: string, err: unknown, redact: (text: string) => string): ConnectError {
+export function connectError(server: string, err: unknown, redact: (text: string) => string, dynamicPassword = false): ConnectError {
   if (err instanceof PasswordFunctionError) {
     return new ConnectError(
       `Could not connect to ${server}: ${redact(err.message)}. The connection object's password function must return the password (a string).`,
@@ -49,5 +49,8 @@ export function connectError(server: string, err: unknown, redact: (text: string
   if (tls) return new ConnectError(`Could not connect to ${server}: ${redact(tls.message)}`, err, { retryable: false })
   const said = err instanceof Error ? err.message : String(err)
   const why = redact(said).trim().replace(/\.+$/, '') || 'the connection failed'
-  return new ConnectError(`Could not connect to ${server}: ${why}. ${adviceFor(err)}`, err)
+  const advice = adviceFor(err)
+  // A fixed password the server refused is refused again on every retry; a password function may rotate.
+  const retryable = advice !== ADVICE.login || dynamicPassword
+  return new ConnectError(`Could not connect to ${server}: ${why}. ${advice}`, err, { retryable })
 }

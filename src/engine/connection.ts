@@ -8,6 +8,7 @@
  */
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import type { Checkout } from '../checkout.js'
+import type { Statement } from '../dialects/dialect.js'
 import { poolerError } from '../pooler.js'
 import { sessionChange } from '../session-state.js'
 import type { Engine } from './engine.js'
@@ -44,8 +45,8 @@ export class EngineConnection implements DatabaseConnection {
     return observer.statement(this.checkout, q, undefined, () => this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail))
   }
 
-  /** Runs `prefix` and then `q` in one round trip where the dialect can. */
-  executeAfter<R>(prefix: string, q: CompiledQuery): Promise<QueryResult<R>> {
+  /** Runs the `prefix` statements and then `q`, in one round trip where the dialect can. */
+  executeAfter<R>(prefix: readonly Statement[], q: CompiledQuery): Promise<QueryResult<R>> {
     const refused = this.#note(q)
     if (refused) return refused
     const observer = this.#engine.observer

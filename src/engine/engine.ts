@@ -9,12 +9,13 @@
  */
 import { inspect } from 'node:util'
 import type { Dialect, Kysely, KyselyProps } from 'kysely'
+import { TIMED_OUT, within } from '../bounded.js'
 import type { Checkout, Trace } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
 import type { DialectDriver, RawConnection } from '../dialects/dialect.js'
 import { driverFor } from '../dialects/driver-for.js'
 import { SourceDriver } from '../dialects/kysely-driver.js'
-import { ConfigError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
+import { ConfigError, ConnectError, EngineDisposedError, ForeignOwnerError } from '../errors.js'
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
 import { Pool, type PoolStats } from '../pool.js'
 import { redactSecrets, redactUrl } from '../redact.js'
@@ -33,6 +34,18 @@ export interface EngineHooks {
   readonly onDispose?: (engine: Engine) => void
   /** What `db.kysely.destroy()` does (the db layer disposes the replicas too); default: `dispose()`. */
   readonly destroyKysely?: (engine: Engine) => Promise<void>
+}
+
+/** The bound on the budget query when pool.connectTimeoutMs is 0 (no connect timeout). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+/** The first connection did not answer the budget query in time: it is dropped, and the next acquire tries again. */
+function budgetUnanswered(server: string, ms: number): ConnectError {
+  return new ConnectError(
+    `Could not connect to ${server}: the server did not answer the connection budget query (guard.budget) within ` +
+      `${ms} ms (pool.connectTimeoutMs). Check the server and the network.`,
+    undefined,
+  )
 }
 
 export class Engine {
@@ -140,7 +153,7 @@ export class Engine {
       return await this.driver.connect()
     } catch (err) {
       if (err instanceof ConfigError) throw err
-      throw connectError(this.describe(), err, (text) => this.redact(text))
+      throw connectError(this.describe(), err, (text) => this.redact(text), this.config.password?.dynamic === true)
     }
   }
 
@@ -159,7 +172,10 @@ export class Engine {
         leak: (checkout, heldMs) => this.warn(leakMessage(checkout, heldMs)),
         error: (err) => this.warn(`A background connection error was handled: ${err.message}`),
         firstConnect: c.guard.budget === 'off' ? undefined : async (raw) => {
-          const budget = await d.readBudget(raw, c.applicationName)
+          // Bounded like the connect itself: the pool's other callers wait behind this first connection.
+          const ms = c.pool.connectTimeoutMs || DEFAULT_CONNECT_TIMEOUT_MS
+          const budget = await within(d.readBudget(raw, c.applicationName), ms)
+          if (budget === TIMED_OUT) throw budgetUnanswered(this.describe(), ms)
           const decision = decideBudget(c, budget)
           if (decision.max !== this.#pool!.options.max) this.#pool!.resize(decision.max)
           if (decision.warning) this.warn(decision.warning)

@@ -37,16 +37,20 @@ export class RootExecutor extends DefaultQueryExecutor {
     return this.#compiler
   }
 
-  override async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  override executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const result = this.executeUntransformed<R>(compiledQuery)
+    return this.plugins.length === 0 ? result : result.then((r) => transformResult(this.plugins, r, compiledQuery.queryId))
+  }
+
+  /** One autocommit statement on a pooled connection; its result not yet passed through the plugins (`db.current`'s path). */
+  async executeUntransformed<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const engine = this.#engine
     engine.beforeRootQuery()
     const conn = new EngineConnection(engine, await engine.acquire(false))
-    let result: QueryResult<R>
     try {
-      result = await conn.executeQuery<R>(compiledQuery)
+      return await conn.executeQuery<R>(compiledQuery)
     } finally {
       engine.release(conn.checkout, conn.broken)
     }
-    return this.plugins.length === 0 ? result : transformResult(this.plugins, result, compiledQuery.queryId)
   }
 }

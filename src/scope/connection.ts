@@ -4,13 +4,14 @@
  * after the scope ended, and a stream stops at its next chunk once the scope has ended.
  *
  * @example
- * const conn = new ScopeConnection(rootFrame, checkout, ['BEGIN'])
+ * const conn = new ScopeConnection(rootFrame, checkout, { before: [], with: [CompiledQuery.raw('BEGIN')] })
  * await conn.send(CompiledQuery.raw('SELECT 1')) // BEGIN; SELECT 1 — one round trip
  */
 import { CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely'
 import { EngineConnection } from '../engine/connection.js'
 import type { Engine } from '../engine/engine.js'
-import type { DbscopeError } from '../errors.js'
+import { StreamActiveError, TransactionAbortedError, type DbscopeError } from '../errors.js'
+import type { BeginPlan } from './options.js'
 import type { Checkout } from '../checkout.js'
 
 /** What a connection needs of the root scope that owns it. */
@@ -29,14 +30,18 @@ export class ScopeConnection implements DatabaseConnection {
   readonly checkout: Checkout
   readonly #root: ScopeOwner
   readonly #inner: EngineConnection
-  /** BEGIN, until it has been sent. */
-  #begin: readonly string[] | undefined
+  /** BEGIN (and the scope's settings), until it has been sent. */
+  #begin: BeginPlan | undefined
+  /** A statement of the plan's `before` failed (MySQL's SET ROLE …): nothing else of the scope may run. */
+  #refused: unknown = undefined
   /** The first statement (carrying BEGIN) while it is in flight; other statements wait for it. */
   #beginning: Promise<unknown> | undefined
   /** BEGIN was sent: the end must COMMIT or ROLLBACK. */
   begun = false
+  /** A stream is being read: the connection is its until it ends, so another statement is refused (not queued). */
+  #streaming = false
 
-  constructor(root: ScopeOwner, checkout: Checkout, begin: readonly string[]) {
+  constructor(root: ScopeOwner, checkout: Checkout, begin: BeginPlan) {
     this.#root = root
     this.checkout = checkout
     this.#inner = new EngineConnection(root.engine, checkout)
@@ -54,7 +59,9 @@ export class ScopeConnection implements DatabaseConnection {
 
   /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
   send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#streaming) return Promise.reject(new StreamActiveError())
     if (this.#begin) return this.#first<R>(q)
+    if (this.#refused !== undefined) return Promise.reject(new TransactionAbortedError(this.#refused))
     if (this.#beginning) return this.#afterBegin<R>(q, true)
     return this.#inner.executeQuery<R>(q)
   }
@@ -67,12 +74,18 @@ export class ScopeConnection implements DatabaseConnection {
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     if (this.#root.ended) throw this.#root.endedError()
+    if (this.#streaming) throw new StreamActiveError()
     if (this.#begin || this.#beginning) await this.send(CompiledQuery.raw('SELECT 1'))
-    for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
-      yield chunk
-      // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
-      // the connection for the rollback instead of holding it until the reader gives up.
-      if (this.#root.ended) throw this.#root.endedError()
+    this.#streaming = true
+    try {
+      for await (const chunk of this.#inner.streamQuery<R>(q, chunkSize)) {
+        yield chunk
+        // Checked before every further chunk: a stream whose scope ended (a timeout, say) stops reading, which frees
+        // the connection for the rollback instead of holding it until the reader gives up.
+        if (this.#root.ended) throw this.#root.endedError()
+      }
+    } finally {
+      this.#streaming = false
     }
   }
 
@@ -80,7 +93,7 @@ export class ScopeConnection implements DatabaseConnection {
     const begin = this.#begin!
     this.#begin = undefined
     this.begun = true
-    const p = begin.length === 1 ? this.#inner.executeAfter<R>(begin[0]!, q) : this.#sendBegin<R>(begin, q)
+    const p = begin.before.length === 0 ? this.#inner.executeAfter<R>(begin.with, q) : this.#beforeBegin<R>(begin, q)
     this.#beginning = p
     // Registered before the caller's own reactions, so BEGIN counts as answered by the time anyone resumes.
     p.then(
@@ -94,16 +107,22 @@ export class ScopeConnection implements DatabaseConnection {
     if (this.#beginning === p) this.#beginning = undefined
   }
 
-  /** MySQL's `SET TRANSACTION …` must precede START TRANSACTION; the last statement of BEGIN rides with `q`. */
-  async #sendBegin<R>(begin: readonly string[], q: CompiledQuery): Promise<QueryResult<R>> {
-    for (let i = 0; i < begin.length - 1; i++) await this.#inner.executeQuery(CompiledQuery.raw(begin[i]!))
-    return this.#inner.executeAfter<R>(begin[begin.length - 1]!, q)
+  /** The plan's `before` statements one by one, then BEGIN with `q`: when one fails, neither BEGIN nor `q` runs. */
+  async #beforeBegin<R>(begin: BeginPlan, q: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      for (const s of begin.before) await this.#inner.executeQuery(s)
+    } catch (err) {
+      this.#refused = err
+      throw err
+    }
+    return this.#inner.executeAfter<R>(begin.with, q)
   }
 
   async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {
     await this.#beginning!.catch(noop)
     // The scope may have ended while BEGIN was in flight; its ROLLBACK may already be queued ahead of this.
     if (user && this.#root.ended) throw this.#root.endedError()
+    if (user && this.#refused !== undefined) throw new TransactionAbortedError(this.#refused)
     return this.#inner.executeQuery<R>(q)
   }
 }

@@ -13,6 +13,7 @@ import { ConfigError, QueryError, ScopeEndedError } from '../errors.js'
 import { scopeExecutor, type StatementRunner } from './executor.js'
 import type { Hook } from './hooks.js'
 import type { RootFrame } from './root-frame.js'
+import { settingError, type ScopeContext } from './session-context.js'
 
 export type Consumer<T> = (connection: DatabaseConnection) => Promise<T>
 
@@ -29,6 +30,8 @@ export abstract class Frame implements StatementRunner {
   /** The frame that was active in the async context when this one started (any engine's). */
   readonly parentInContext: Frame | undefined
   readonly props: KyselyProps
+  /** The settings and role this scope runs with (its own merged over the enclosing scope's), if any. */
+  readonly context: ScopeContext | undefined
   #ended = false
   /** The deadline passed: expire() ended the frame (within a grace), so the scope does not wait for it again. */
   #timedOut = false
@@ -40,9 +43,10 @@ export abstract class Frame implements StatementRunner {
   #childTail: Promise<void> | undefined
   #ending: Promise<void> | undefined
 
-  constructor(engine: Engine, root: RootFrame | undefined, parentInContext: Frame | undefined) {
+  constructor(engine: Engine, root: RootFrame | undefined, parentInContext: Frame | undefined, context: ScopeContext | undefined) {
     this.root = root ?? (this as unknown as RootFrame)
     this.parentInContext = parentInContext
+    this.context = context
     const p = engine.props
     this.props = { config: p.config, dialect: p.dialect, driver: p.driver, executor: scopeExecutor(engine, this) }
     // Assigned here rather than as a class field: a field's arrow gets a name, which esbuild (tsx) sets by a
@@ -50,7 +54,7 @@ export abstract class Frame implements StatementRunner {
     this.failed = (err) => {
       this.root.settled(undefined)
       this.noteFailure(err)
-      throw err
+      throw this.context ? settingError(err, this.context) : err
     }
   }
 

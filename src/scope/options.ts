@@ -4,10 +4,11 @@
  * @example
  * await db.scope(work, { isolation: 'serializable', retry: { attempts: 3 }, timeoutMs: 5_000 })
  */
-import type { TransactionSettings } from 'kysely'
+import { CompiledQuery, type TransactionSettings } from 'kysely'
 import type { Engine } from '../engine/engine.js'
 import { ConfigError } from '../errors.js'
 import { keysOf, unknownKeyProblem } from '../known-keys.js'
+import { changesBetween, type ContextOptions, type ScopeContext } from './session-context.js'
 
 /**
  * How a scope relates to one already active in the same async context.
@@ -60,12 +61,35 @@ export interface ScopeOptions {
    * returns). `'requiresNew'`: a separate transaction on a second connection (it waits for the pool like any scope).
    */
   readonly propagation?: Propagation
+  /**
+   * Settings for this scope's duration, such as `{ 'app.tenant_id': tenantId }` for a row-level-security policy or
+   * `{ search_path: 'tenant_7' }`. PostgreSQL: `set_config(name, value, true)`, sent with BEGIN, values as parameters;
+   * a name without a dot must be a server parameter. MySQL: user variables `@\`name\``, reset before the connection
+   * is reused. A nested scope inherits them and may override some until it ends.
+   */
+  readonly settings?: ContextOptions['settings']
+  /** The role the scope runs as: PostgreSQL `SET LOCAL ROLE`, MySQL `SET ROLE` (reset before reuse). Nested: like settings. */
+  readonly role?: string
 }
 
-const beginCache = new WeakMap<Engine, Map<string, readonly string[]>>()
+/**
+ * What opens a scope's transaction. `before`: statements sent one by one, each awaited, before the rest (MySQL's
+ * session settings and role: when one fails, nothing of the scope runs). `with`: BEGIN and what travels with it and
+ * the scope's first statement (PostgreSQL: in one round trip).
+ */
+export interface BeginPlan {
+  readonly before: readonly CompiledQuery[]
+  readonly with: readonly CompiledQuery[]
+}
 
-/** The BEGIN statements for these options, computed once per engine and settings. */
-export function beginFor(engine: Engine, opts: ScopeOptions): readonly string[] {
+const beginCache = new WeakMap<Engine, Map<string, BeginPlan>>()
+
+/**
+ * The statements that open the scope's transaction: BEGIN for these options (computed once per engine and options),
+ * and the context's settings and role — after BEGIN where they are transaction-local (PostgreSQL, in the same round
+ * trip), before it where they are session variables (MySQL).
+ */
+export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeContext): BeginPlan {
   let m = beginCache.get(engine)
   if (!m) beginCache.set(engine, (m = new Map()))
   const key = opts.isolation === undefined && opts.readOnly === undefined ? '' : `${opts.isolation ?? ''}|${opts.readOnly ?? ''}`
@@ -74,16 +98,29 @@ export function beginFor(engine: Engine, opts: ScopeOptions): readonly string[] 
     const s: { -readonly [K in keyof TransactionSettings]: TransactionSettings[K] } = {}
     if (opts.isolation) s.isolationLevel = opts.isolation
     if (opts.readOnly !== undefined) s.accessMode = opts.readOnly ? 'read only' : 'read write'
-    m.set(key, (b = engine.driver.beginSql(s)))
+    m.set(key, (b = { before: [], with: engine.driver.beginSql(s).map((sql) => CompiledQuery.raw(sql)) }))
   }
-  return b
+  if (!context) return b
+  const sql = engine.driver.sessionContext
+  const { settings, role } = changesBetween(undefined, context)
+  const apply = sql.statements(settings, role)
+  return sql.lifetime === 'transaction' ? { before: [], with: [...b.with, ...apply] } : { before: apply, with: b.with }
 }
 
-export const SCOPE_KEYS = keysOf<ScopeOptions>({ isolation: true, readOnly: true, timeoutMs: true, retry: true, propagation: true })
+export const SCOPE_KEYS = keysOf<ScopeOptions>({
+  isolation: true,
+  readOnly: true,
+  timeoutMs: true,
+  retry: true,
+  propagation: true,
+  settings: true,
+  role: true,
+})
 const RETRY_KEYS = keysOf<RetryOptions>({ attempts: true, backoff: true, when: true })
 const BACKOFF_KEYS = keysOf<NonNullable<RetryOptions['backoff']>>({ baseMs: true, maxMs: true })
 /** What db.begin() takes. */
-export const BEGIN_KEYS = keysOf<Pick<ScopeOptions, 'isolation' | 'readOnly'>>({ isolation: true, readOnly: true })
+export type BeginOptions = Pick<ScopeOptions, 'isolation' | 'readOnly' | 'settings' | 'role'>
+export const BEGIN_KEYS = keysOf<BeginOptions>({ isolation: true, readOnly: true, settings: true, role: true })
 
 /**
  * Throws a ConfigError for options that are not an object or have a key no option has (`where` names the call),

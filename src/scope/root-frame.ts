@@ -10,15 +10,20 @@
 import { CompiledQuery, type QueryResult } from 'kysely'
 import type { Origin } from '../checkout.js'
 import type { Engine } from '../engine/engine.js'
-import { ScopeEndedError, TransactionAbortedError, type DbscopeError } from '../errors.js'
+import { TIMED_OUT, within } from '../bounded.js'
+import { ConnectionLostError, ScopeEndedError, TransactionAbortedError, type DbscopeError } from '../errors.js'
 import { ScopeConnection } from './connection.js'
 import { Frame, sleep, type Consumer } from './frame.js'
 import { runHooks } from './hooks.js'
+import type { BeginPlan } from './options.js'
+import type { ScopeContext } from './session-context.js'
 
 const COMMIT = CompiledQuery.raw('COMMIT')
 const ROLLBACK = CompiledQuery.raw('ROLLBACK')
 /** How long a cancel may take before the scope goes on with its rollback. */
 const CANCEL_WAIT_MS = 1_000
+/** How long a timed-out scope's ROLLBACK may take (after the cancel) before its connection is destroyed. */
+export const TIMED_OUT_ROLLBACK_MS = 1_000
 const noop = (): void => undefined
 
 /** The outermost scope: owns the connection, BEGIN, COMMIT/ROLLBACK and the release. */
@@ -27,7 +32,10 @@ export class RootFrame extends Frame {
   readonly engine: Engine
   /** The engine of the db that started the scope (its primary): nested scopes of that db join this one. */
   readonly family: Engine
-  readonly #begin: readonly string[]
+  readonly #begin: BeginPlan
+  /** Settings (and whether the role) this transaction or a savepoint in it set: reset at the end where they outlive it. */
+  #touched: Set<string> | undefined
+  #roleTouched = false
   #conn: ScopeConnection | undefined
   #acquiring: Promise<ScopeConnection> | undefined
   #inFlight = 0
@@ -41,12 +49,20 @@ export class RootFrame extends Frame {
    */
   readonly #origin: Origin | false
 
-  constructor(engine: Engine, begin: readonly string[], parentInContext: Frame | undefined, origin: Origin | undefined, family = engine) {
-    super(engine, undefined, parentInContext)
+  constructor(
+    engine: Engine,
+    begin: BeginPlan,
+    parentInContext: Frame | undefined,
+    origin: Origin | undefined,
+    family = engine,
+    context?: ScopeContext,
+  ) {
+    super(engine, undefined, parentInContext, context)
     this.engine = engine
     this.family = family
     this.#begin = begin
     this.#origin = origin ?? false
+    if (context) this.touch(context)
     this.settled = (value) => {
       this.#inFlight--
       return value
@@ -56,6 +72,28 @@ export class RootFrame extends Frame {
   /** Whether a scope of `engine` (or of the db whose primary it is) finds this one as its enclosing scope. */
   belongsTo(engine: Engine): boolean {
     return this.engine === engine || this.family === engine
+  }
+
+  /** Records settings and a role sent on the connection, for the reset at the end (MySQL). */
+  touch(context: ScopeContext): void {
+    for (const name of context.settings.keys()) (this.#touched ??= new Set()).add(name)
+    if (context.role !== undefined) this.#roleTouched = true
+  }
+
+  /**
+   * On a dialect whose settings outlive the transaction (MySQL's session variables and role): sets back everything
+   * the scope set, before the connection goes back to the pool. False when that failed: the connection must go.
+   */
+  async #resetContext(conn: ScopeConnection): Promise<boolean> {
+    const sql = this.engine.driver.sessionContext
+    if (sql.lifetime === 'transaction' || (!this.#touched && !this.#roleTouched)) return true
+    const settings = [...(this.#touched ?? [])].map((name) => [name, null] as const)
+    try {
+      for (const q of sql.statements(settings, this.#roleTouched ? null : undefined)) await conn.control(q)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** The name of the next savepoint in this transaction. */
@@ -186,27 +224,65 @@ export class RootFrame extends Frame {
       failure = new TransactionAbortedError(this.abortedBy)
       commit = false
     }
+    /** COMMIT went unanswered: whether it committed is unknown, so neither kind of hook runs. */
+    let unknown = false
     if (conn) {
       let destroy = this.#cancelled
+      // Every wait for the server here is bounded (see endBound): a connection that does not answer is destroyed.
+      const ms = this.#endBound()
       // A broken connection is not sent a ROLLBACK (it is destroyed); a COMMIT is still sent, so that the scope
       // rejects with the driver's own (classified) connection error.
       if (conn.begun && !commit && conn.broken) destroy = true
       else if (conn.begun) {
         try {
-          await conn.control(commit ? COMMIT : ROLLBACK)
+          if ((await within(conn.control(commit ? COMMIT : ROLLBACK), ms)) === TIMED_OUT) {
+            destroy = unanswered(conn)
+            if (commit) {
+              failure = commitUnanswered(ms)
+              commit = false
+              unknown = true
+            }
+          }
         } catch (err) {
           if (commit) {
             failure = err
             commit = false
             // A failed COMMIT ends the transaction on PostgreSQL; make sure on every dialect.
-            await conn.control(ROLLBACK).catch(() => (destroy = true))
+            const r = await within(conn.control(ROLLBACK), ms).catch(() => TIMED_OUT)
+            if (r === TIMED_OUT) destroy = unanswered(conn)
           } else destroy = true
         }
+        if (!destroy && !(await this.#resetContext(conn))) destroy = true
       }
       this.engine.release(conn.checkout, destroy || conn.broken)
     }
-    const hooks = this.hooks(commit)
+    const hooks = unknown ? undefined : this.hooks(commit)
     if (hooks) await runHooks(this.engine, hooks)
     if (failure !== undefined) throw failure
   }
+
+  /**
+   * How long COMMIT or ROLLBACK may wait for the server: `pool.endTimeoutMs`, or TIMED_OUT_ROLLBACK_MS once the
+   * deadline has passed (so that a timed-out scope frees its connection soon after its deadline).
+   */
+  #endBound(): number {
+    const ms = this.engine.config.pool.endTimeoutMs
+    return this.timedOut ? Math.min(ms, TIMED_OUT_ROLLBACK_MS) : ms
+  }
+}
+
+/** Destroys a connection that did not answer in time (a polite close would wait on it too); true, for `destroy`. */
+function unanswered(conn: ScopeConnection): true {
+  conn.checkout.raw.destroy()
+  return true
+}
+
+/** COMMIT sent and no answer in time: the connection is gone, and the outcome unknown (so it is not retryable). */
+function commitUnanswered(ms: number): ConnectionLostError {
+  return new ConnectionLostError(
+    'CONNECTION_LOST',
+    `COMMIT got no answer within pool.endTimeoutMs (${ms} ms), so its connection was closed: whether the transaction ` +
+      'committed is unknown. Check the data before running the work again; raise pool.endTimeoutMs if commits are slow.',
+    { cause: undefined, retryable: false },
+  )
 }

@@ -11,10 +11,11 @@ import { ConfigError } from '../errors.js'
 import { currentFrame, enclosingFrame, runInContext } from './context.js'
 import { withDeadline } from './deadline.js'
 import type { Frame } from './frame.js'
-import { BEGIN_KEYS, beginFor, checkOptions, type ScopeOptions } from './options.js'
+import { BEGIN_KEYS, beginFor, checkOptions, type BeginOptions, type ScopeOptions } from './options.js'
 import { runWithRetry } from './retry.js'
 import { RootFrame } from './root-frame.js'
 import { SavepointFrame } from './savepoint-frame.js'
+import { contextOf, type ScopeContext } from './session-context.js'
 import { ManualTransaction, ScopeTransaction } from './transaction.js'
 
 const noop = (): void => undefined
@@ -30,10 +31,12 @@ export function runScope<DB, T>(
   family: Engine = engine,
 ): Promise<T> {
   let outer: Frame | undefined
+  let context: ScopeContext | undefined
   try {
     if (typeof fn !== 'function') throw new ConfigError(`db.scope() takes a function, such as db.scope(async (tx) => …), got ${kindOf(fn)}.`)
     engine.assertUsable()
     checkOptions(opts)
+    context = contextOf(opts, 'db.scope')
     outer = enclosingFrame(family)
   } catch (err) {
     return Promise.reject(err)
@@ -55,18 +58,26 @@ export function runScope<DB, T>(
         ),
       )
     }
+    if (context && opts.propagation === 'required') {
+      return Promise.reject(
+        new ConfigError(
+          "settings and role cannot be set on a scope with propagation 'required', which has no end of its own to " +
+            "restore them at: use 'nested' (the default) to apply them until this scope ends.",
+        ),
+      )
+    }
     // A savepoint on the connection the enclosing transaction holds, which may be a replica's.
-    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(outer.root.engine, outer, fn, opts)
+    return opts.propagation === 'required' ? runJoined(outer, fn, opts) : runNested(outer.root.engine, outer, fn, opts, context)
   }
-  const context = currentFrame()
+  const active = currentFrame()
   const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
   const span = engine.observer?.scope(opts, fn.name)
   if (span) {
-    const attempt = span.attempt(() => runRoot(engine, fn, opts, context, origin, family))
+    const attempt = span.attempt(() => runRoot(engine, fn, opts, active, origin, family, context))
     return span.run(opts.retry === undefined ? attempt : () => runWithRetry(opts, attempt))
   }
-  if (opts.retry === undefined) return runRoot(engine, fn, opts, context, origin, family)
-  return runWithRetry(opts, () => runRoot(engine, fn, opts, context, origin, family))
+  if (opts.retry === undefined) return runRoot(engine, fn, opts, active, origin, family, context)
+  return runWithRetry(opts, () => runRoot(engine, fn, opts, active, origin, family, context))
 }
 
 /** `nothing`, `null`, `a string`, `an object`: what was passed instead of a function. */
@@ -90,12 +101,13 @@ function scopeOrigin(engine: Engine, from: Function, name: string): Origin | und
 /** Opens a manual transaction (not entered into the async context): see `Db.begin`. */
 export function beginManual<DB>(
   engine: Engine,
-  opts: Pick<ScopeOptions, 'isolation' | 'readOnly'> = {},
+  opts: BeginOptions = {},
   family: Engine = engine,
 ): ManualTransaction<DB> {
   engine.assertUsable()
   checkOptions(opts, 'db.begin', BEGIN_KEYS)
-  const frame = new RootFrame(engine, beginFor(engine, opts), undefined, scopeOrigin(engine, beginManual, ''), family)
+  const context = contextOf(opts, 'db.begin')
+  const frame = new RootFrame(engine, beginFor(engine, opts, context), undefined, scopeOrigin(engine, beginManual, ''), family, context)
   return new ManualTransaction<DB>(frame.props, frame)
 }
 
@@ -106,8 +118,9 @@ function runRoot<DB, T>(
   context: Frame | undefined,
   origin: Origin | undefined,
   family: Engine,
+  own: ScopeContext | undefined,
 ): Promise<T> {
-  return runFrame(new RootFrame(engine, beginFor(engine, opts), context, origin, family), fn, opts.timeoutMs)
+  return runFrame(new RootFrame(engine, beginFor(engine, opts, own), context, origin, family, own), fn, opts.timeoutMs)
 }
 
 /** Runs `fn` with `frame` as the active scope: its end commits on success and rolls back on a throw or the deadline. */
@@ -126,8 +139,14 @@ async function runFrame<DB, T>(frame: Frame, fn: (tx: ScopeTransaction<DB>) => P
 }
 
 /** A nested scope: a savepoint on the root's connection, after any sibling still running. */
-function runNested<DB, T>(engine: Engine, parent: Frame, fn: (tx: ScopeTransaction<DB>) => Promise<T>, opts: ScopeOptions): Promise<T> {
-  return parent.afterSiblings(() => runFrame(new SavepointFrame(engine, parent, currentFrame()), fn, opts.timeoutMs))
+function runNested<DB, T>(
+  engine: Engine,
+  parent: Frame,
+  fn: (tx: ScopeTransaction<DB>) => Promise<T>,
+  opts: ScopeOptions,
+  own: ScopeContext | undefined,
+): Promise<T> {
+  return parent.afterSiblings(() => runFrame(new SavepointFrame(engine, parent, currentFrame(), own), fn, opts.timeoutMs))
 }
 
 /** propagation 'required': run in the enclosing transaction; a throw marks it so that it can only roll back. */

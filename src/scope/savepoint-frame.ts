@@ -9,19 +9,31 @@
  */
 import { CompiledQuery, type QueryResult } from 'kysely'
 import type { Engine } from '../engine/engine.js'
-import { TransactionAbortedError } from '../errors.js'
+import { TIMED_OUT, within } from '../bounded.js'
+import { ConnectionLostError, TransactionAbortedError } from '../errors.js'
 import { Frame, type Consumer } from './frame.js'
+import { changesBetween, mergeContext, settingError, type ScopeContext } from './session-context.js'
 
 /** A savepoint inside a root scope: same connection, its own rollback point and hooks. */
 export class SavepointFrame extends Frame {
   readonly parent: Frame
   readonly name: string
+  /** This scope has settings or a role of its own: applied after SAVEPOINT, the parent's restored at the end. */
+  readonly #ownContext: boolean
   #created: Promise<void> | undefined
 
-  constructor(engine: Engine, parent: Frame, parentInContext: Frame | undefined) {
-    super(engine, parent.root, parentInContext)
+  constructor(engine: Engine, parent: Frame, parentInContext: Frame | undefined, own?: ScopeContext) {
+    super(engine, parent.root, parentInContext, mergeContext(parent.context, own))
     this.parent = parent
     this.name = parent.root.nextSavepointName()
+    this.#ownContext = own !== undefined
+  }
+
+  /** The statements that take the session from `from`'s settings and role to `to`'s. */
+  #contextStatements(from: ScopeContext | undefined, to: ScopeContext | undefined): CompiledQuery[] {
+    if (!this.#ownContext) return []
+    const { settings, role } = changesBetween(from, to)
+    return this.root.engine.driver.sessionContext.statements(settings, role)
   }
 
   async provideConnection<T>(consumer: Consumer<T>): Promise<T> {
@@ -42,6 +54,13 @@ export class SavepointFrame extends Frame {
     const conn = await this.root.connect()
     if (this.ended || this.root.ended) throw this.root.endedError()
     await conn.send(CompiledQuery.raw(`SAVEPOINT ${this.name}`))
+    if (this.context && this.#ownContext) this.root.touch(this.context)
+    try {
+      for (const q of this.#contextStatements(this.parent.context, this.context)) await conn.send(q)
+    } catch (err) {
+      this.noteFailure(err)
+      throw this.context ? settingError(err, this.context) : err
+    }
   }
 
   async ensureCreated(): Promise<void> {
@@ -60,7 +79,20 @@ export class SavepointFrame extends Frame {
     const created = this.#created ? await this.#created.then(() => true, () => false) : false
     if (created && !root.ended && root.connection) {
       try {
-        await root.connection.control(CompiledQuery.raw(`${commit ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} ${this.name}`))
+        const verb = commit ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'
+        const ms = root.engine.config.pool.endTimeoutMs
+        const ended = async (): Promise<void> => {
+          await root.connection!.control(CompiledQuery.raw(`${verb} ${this.name}`))
+          // RELEASE keeps what SET LOCAL did inside the savepoint, and MySQL's session variables ignore both: put the
+          // enclosing scope's settings and role back explicitly (ROLLBACK TO already did on PostgreSQL).
+          if (commit || root.engine.driver.sessionContext.lifetime === 'session') {
+            for (const q of this.#contextStatements(this.context, this.parent.context)) await root.connection!.control(q)
+          }
+        }
+        if ((await within(ended(), ms)) === TIMED_OUT) {
+          // The root's own end is bounded too: it destroys the connection when its ROLLBACK is not answered either.
+          throw new ConnectionLostError('CONNECTION_LOST', `${verb} got no answer within pool.endTimeoutMs (${ms} ms): the transaction will be rolled back and its connection closed.`, { cause: undefined, retryable: true })
+        }
       } catch (err) {
         // The savepoint is gone (MySQL ends the whole transaction on a deadlock) or the connection broke: the
         // transaction as a whole can only roll back now.

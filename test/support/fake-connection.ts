@@ -47,8 +47,8 @@ export class FakeConnection implements RawConnection {
     await this.query('(reset)', [])
   }
 
-  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    this.queries.push(prefix)
+  queryAfter<R>(prefix: readonly { sql: string }[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    for (const p of prefix) this.queries.push(p.sql)
     return this.query<R>(sql, params)
   }
 

@@ -10,12 +10,14 @@ import { mysqlTls } from '../../tls/mysql.js'
 import type { SslOptions } from '../../tls/options.js'
 import { beginStatements } from '../begin.js'
 import type { DriverBase } from '../lazy-driver.js'
+import { mysqlSessionContext } from './context.js'
 import { classifyMysqlError, isMysqlConnectionError } from './errors.js'
 
 export const mysqlBase: DriverBase = {
   name: 'mysql',
   maxPoolSize: Number.POSITIVE_INFINITY,
   beginSql: (settings: TransactionSettings) => beginStatements('mysql', settings),
+  sessionContext: mysqlSessionContext,
   classify: classifyMysqlError,
   isConnectionError: isMysqlConnectionError,
   createQueryCompiler: () => new MysqlQueryCompiler(),

@@ -4,11 +4,12 @@
  *
  * @example
  * const conn = new MysqlConnection(mysql2Connection, mysqlColumnConverters(types))
- * await conn.queryAfter('START TRANSACTION', 'SELECT 1', [])
+ * await conn.queryAfter([CompiledQuery.raw('START TRANSACTION')], 'SELECT 1', [])
  */
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
-import type { RawConnection } from '../dialect.js'
+import { queryError } from '../../errors.js'
+import type { RawConnection, Statement } from '../dialect.js'
 import { isMysqlConnectionError } from './errors.js'
 import { streamRows } from './stream.js'
 import { convertRows, type ColumnConverters } from './values.js'
@@ -28,14 +29,26 @@ export class MysqlConnection implements RawConnection {
   /** The session settings the driver sets at connect (statement timeouts), applied again after a reset. */
   sessionSql: readonly string[] = []
   #broken = false
+  /** What broke the connection: a later statement fails with it, not mysql2's "closed state" error. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
+  /**
+   * MariaDB's idle_transaction_timeout in ms, when set: the server then resets a connection whose transaction sat
+   * idle that long, with no error of its own, so the connection tracks its transaction and when it last heard back.
+   */
+  readonly #idleLimit: number | undefined
+  #inTransaction = false
+  #pending = 0
+  #answeredAt = 0
 
-  constructor(conn: Connection, converters: ColumnConverters) {
+  constructor(conn: Connection, converters: ColumnConverters, idleInTransactionMs?: number) {
     this.#conn = conn
     this.#converters = converters
+    this.#idleLimit = idleInTransactionMs
     // Listeners for the whole life of the connection: an 'error' after end() must not go unhandled either.
     conn.on('error', (err: Error) => this.#markBroken(err))
-    conn.on('end', () => this.#markBroken(new Error('Connection closed')))
+    // mysql2's own code for a closed connection, so that a statement failing with it is classified as connection loss.
+    conn.on('end', () => this.#markBroken(Object.assign(new Error('Connection closed'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })))
   }
 
   get serverId(): number | undefined {
@@ -51,8 +64,11 @@ export class MysqlConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    if (this.#brokenBy) return Promise.reject(this.#brokenBy)
+    if (this.#idleLimit !== undefined) this.#sending(sql)
     return new Promise((resolve, reject) => {
       this.#conn.query(sql, params as unknown[], ((err: Error | null, result: unknown, fields: FieldPacket[] | undefined) => {
+        if (this.#idleLimit !== undefined) this.#answered()
         if (err) {
           if (isMysqlConnectionError(err)) this.#markBroken(err)
           reject(err)
@@ -69,11 +85,35 @@ export class MysqlConnection implements RawConnection {
     })
   }
 
-  async queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+  async queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    // MySQL does not skip the rest of a batch after an error: a prefix that can fail (SET ROLE) is awaited first, so
+    // the statement never runs without it. The last prefix (START TRANSACTION) cannot fail without the statement
+    // failing too.
+    for (let i = 0; i < prefix.length - 1; i++) await this.query(prefix[i]!.sql, prefix[i]!.parameters)
+    const last = prefix[prefix.length - 1]
+    if (last === undefined) return this.query<R>(sql, params)
     // mysql2 sends each command and waits; queue both without awaiting so they leave back to back. Promise.all
     // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
-    const [, result] = await Promise.all([this.query(prefix, []), this.query<R>(sql, params)])
+    const [, result] = await Promise.all([this.query(last.sql, last.parameters), this.query<R>(sql, params)])
     return result
+  }
+
+  /** Tracks the transaction (the scope's own BEGIN, COMMIT and ROLLBACK) and statements awaiting an answer. */
+  #sending(sql: string): void {
+    if (sql.startsWith('START TRANSACTION') || sql.startsWith('BEGIN')) this.#inTransaction = true
+    else if (sql === 'COMMIT' || sql === 'ROLLBACK') this.#inTransaction = false
+    this.#pending++
+  }
+
+  #answered(): void {
+    this.#pending--
+    this.#answeredAt = Date.now()
+  }
+
+  /** The server reset a connection whose transaction sat idle past idle_transaction_timeout: say so, keeping `err`. */
+  #why(err: Error): Error {
+    const idle = this.#idleLimit !== undefined && this.#inTransaction && this.#pending === 0 && Date.now() - this.#answeredAt >= this.#idleLimit
+    return idle ? queryError('IDLE_IN_TRANSACTION_TIMEOUT', `The server closed the connection (${err.message})`, { cause: err }) : err
   }
 
   /**
@@ -99,6 +139,7 @@ export class MysqlConnection implements RawConnection {
   #markBroken(err: Error): void {
     if (this.#broken) return
     this.#broken = true
+    this.#brokenBy = this.#why(err)
     for (const l of this.#listeners) l(err)
   }
 

@@ -91,7 +91,8 @@ export function createMysqlDriver(options: MysqlSessionOptions): DialectDriver {
   return {
     ...mysqlBase,
     async connect() {
-      const conn = new MysqlConnection(await open(options, tls, typeOpts), converters)
+      const idleLimit = options.idleInTransactionTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.idleInTransactionTimeoutMs / 1000)) * 1000
+      const conn = new MysqlConnection(await open(options, tls, typeOpts), converters, idleLimit)
       try {
         conn.sessionSql = await sessionSettings(conn)
         for (const statement of conn.sessionSql) await conn.query(statement, [])

@@ -7,7 +7,7 @@
  * try { await session.query('SELECT 1', []) } finally { session.destroy() }
  */
 import type { QueryResult } from 'kysely'
-import { inChunks, type RawConnection } from '../dialect.js'
+import { inChunks, type RawConnection, type Statement } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import type { PostgresTypeParsers } from '../postgres/parsers.js'
 
@@ -76,8 +76,8 @@ export class PGliteConnection implements RawConnection {
     return commandResult<R>(r.command, r.affectedRows, r.rows)
   }
 
-  async queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    await this.#pglite.query(prefix)
+  async queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    for (const p of prefix) await this.#pglite.query(p.sql, p.parameters as unknown[])
     return this.query<R>(sql, params)
   }
 

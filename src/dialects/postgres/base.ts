@@ -11,12 +11,14 @@ import { postgresTls } from '../../tls/postgres-url.js'
 import { parseHostList } from '../../url.js'
 import { beginStatements } from '../begin.js'
 import type { DriverBase } from '../lazy-driver.js'
+import { postgresSessionContext } from './context.js'
 import { classifyPostgresError, isPostgresConnectionError } from './errors.js'
 
 export const postgresBase: DriverBase = {
   name: 'postgres',
   maxPoolSize: Number.POSITIVE_INFINITY,
   beginSql: (settings: TransactionSettings) => beginStatements('postgres', settings),
+  sessionContext: postgresSessionContext,
   classify: classifyPostgresError,
   isConnectionError: isPostgresConnectionError,
   createQueryCompiler: () => new PostgresQueryCompiler(),

@@ -5,13 +5,14 @@
  *
  * @example
  * const conn = new PostgresConnection(client, statements.forConnection())
- * await conn.queryAfter('BEGIN', 'SELECT * FROM users WHERE id = $1', [1]) // one round trip
+ * await conn.queryAfter([CompiledQuery.raw('BEGIN')], 'SELECT * FROM users WHERE id = $1', [1]) // one round trip
  */
 import type pg from 'pg'
 import type { QueryResult } from 'kysely'
-import type { RawConnection } from '../dialect.js'
+import type { RawConnection, Statement } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
+import { tooManyParameters } from './parameters.js'
 import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
 import type { DroppedStatements, StatementCache } from './statements.js'
 
@@ -19,12 +20,13 @@ type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[])
 
 /**
  * A pg.Query that sends more in the same pipeline, before its one Sync: Close for statements the cache dropped, then
- * a parameterless statement (BEGIN …), then itself, as a named prepared statement when it has a name.
+ * prefix statements (BEGIN, a scope's settings), then itself, as a named prepared statement when it has a name. An
+ * error in any of them makes the server skip the rest up to the Sync.
  */
 class PipelinedQuery extends CallbackQuery {
   readonly #dropped: DroppedStatements | undefined
-  readonly #prefix: string | undefined
-  constructor(dropped: DroppedStatements | undefined, prefix: string | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
+  readonly #prefix: readonly Statement[] | undefined
+  constructor(dropped: DroppedStatements | undefined, prefix: readonly Statement[] | undefined, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
     super(text, values, callback)
     this.#dropped = dropped
     this.#prefix = prefix
@@ -41,9 +43,13 @@ class PipelinedQuery extends CallbackQuery {
       for (const name of this.#dropped.forget) delete connection.parsedStatements[name]
     }
     if (this.#prefix !== undefined) {
-      connection.parse({ text: this.#prefix, name: '', types: [] })
-      connection.bind({ portal: '', statement: '', values: [] })
-      connection.execute({ portal: '', rows: 0 })
+      for (const p of this.#prefix) {
+        connection.parse({ text: p.sql, name: '', types: [] })
+        connection.bind({ portal: '', statement: '', values: p.parameters as unknown[] })
+        // A statement with parameters (SELECT set_config…) returns a row: pg needs its description to read it.
+        if (p.parameters.length > 0) connection.describe({ type: 'P', name: '' })
+        connection.execute({ portal: '', rows: 0 })
+      }
     }
     super.prepare(connection)
   }
@@ -56,6 +62,8 @@ export class PostgresConnection implements RawConnection {
   /** Named prepared statements on this connection; undefined when the cache is off. */
   readonly #statements: StatementCache | undefined
   #broken = false
+  /** What broke the connection (the server's FATAL error, say): a later statement fails with it, not pg's generic one. */
+  #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
 
   constructor(client: pg.Client, statements: StatementCache | undefined) {
@@ -64,6 +72,7 @@ export class PostgresConnection implements RawConnection {
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
+      this.#brokenBy = err
       for (const l of this.#listeners) l(err)
     }
     // A checked-out client's 'error' must never become an unhandled event that crashes the process.
@@ -84,6 +93,8 @@ export class PostgresConnection implements RawConnection {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return Promise.reject(refused)
     const cache = this.#cacheFor(sql, params)
     if (cache !== undefined) return this.#pipelined(undefined, sql, params, cache)
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
@@ -93,8 +104,15 @@ export class PostgresConnection implements RawConnection {
     })
   }
 
-  queryAfter<R>(prefix: string, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+  queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return Promise.reject(refused)
     return this.#pipelined(prefix, sql, params, this.#cacheFor(sql, params))
+  }
+
+  /** Why a statement cannot be sent: the connection broke (with what broke it), or too many parameters. */
+  #refused(params: readonly unknown[]): Error | undefined {
+    return this.#brokenBy ?? tooManyParameters(params)
   }
 
   /**
@@ -110,7 +128,7 @@ export class PostgresConnection implements RawConnection {
   }
 
   /** Sends `sql` (after `prefix`, if any), as a named prepared statement when `cache` gives it a name. */
-  #pipelined<R>(prefix: string | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
+  #pipelined<R>(prefix: readonly Statement[] | undefined, sql: string, params: readonly unknown[], cache: StatementCache | undefined): Promise<QueryResult<R>> {
     const name = cache?.nameFor(sql)
     // A Submittable is returned as-is by client.query(), not as a promise: its result comes through the callback.
     return new Promise((resolve, reject) => {
@@ -133,6 +151,10 @@ export class PostgresConnection implements RawConnection {
   }
 
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    const refused = this.#refused(params)
+    if (refused) return (async function* (): AsyncIterableIterator<QueryResult<R>> {
+      throw refused
+    })()
     return streamPortal<R>(this.#client, sql, params, chunkSize)
   }
 

@@ -1,5 +1,5 @@
 /** PostgreSQL SQLSTATE → typed dbscope errors. */
-import { QueryError, queryError, type QueryErrorCode } from '../../errors.js'
+import { DbscopeError, queryError, type QueryErrorCode } from '../../errors.js'
 import { isSocketError } from '../socket-errors.js'
 
 interface PgLikeError {
@@ -17,7 +17,8 @@ interface PgLikeError {
 }
 
 // 57P01 admin_shutdown (pg_terminate_backend), 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions.
-const CONNECTION_SQLSTATES = /^(08|57P0[123])/
+// 25P03 idle_in_transaction_session_timeout: the server ended the session.
+const CONNECTION_SQLSTATES = /^(08|57P0[123]|25P03)/
 
 /** Whether the error means the connection can no longer be used. */
 export function isPostgresConnectionError(err: unknown): boolean {
@@ -36,6 +37,7 @@ const PG_CODES: Readonly<Record<string, QueryErrorCode>> = {
   '23503': 'FOREIGN_KEY_VIOLATION',
   '23502': 'NOT_NULL_VIOLATION',
   '57014': 'STATEMENT_TIMEOUT',
+  '25P03': 'IDLE_IN_TRANSACTION_TIMEOUT',
 }
 
 /** The statement cache's prepared form was invalidated (ALTER TABLE changed its result) or is gone from the session. */
@@ -46,7 +48,7 @@ function isStaleStatement(code: string | undefined, message: string): boolean {
 
 /** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */
 export function classifyPostgresError(err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof QueryError) return err
+  if (!(err instanceof Error) || err instanceof DbscopeError) return err
   const e = err as PgLikeError
   const code = e.code
   const base = {

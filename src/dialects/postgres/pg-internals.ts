@@ -22,6 +22,7 @@ export interface PgWire {
   parse(m: { text: string; name: string; types: unknown[] }): void
   bind(m: { portal: string; statement: string; values: unknown[] }): void
   execute(m: { portal: string; rows: number }): void
+  describe(m: { type: 'P' | 'S'; name: string }): void
   close(m: { type: 'P' | 'S'; name: string }): void
   flush(): void
   sync(): void

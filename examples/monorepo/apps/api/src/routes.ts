@@ -4,6 +4,7 @@
  */
 import type { Tx } from '@acme/data'
 import { log } from './context.js'
+import { findUser } from './users.js'
 
 /** What a route returns: the status and the JSON body. */
 export interface Reply {
@@ -33,7 +34,7 @@ export function route(req: Request): ((tx: Tx) => Promise<Reply>) | undefined {
   const userId = /^\/users\/(\d+)$/.exec(req.path)?.[1]
   if (req.method === 'GET' && req.path === '/users') return listUsers
   if (req.method === 'POST' && req.path === '/users') return (tx) => createUser(tx, req.body)
-  if (req.method === 'GET' && userId) return (tx) => getUser(tx, Number(userId))
+  if (req.method === 'GET' && userId) return () => getUser(Number(userId))
   if (req.method === 'GET' && req.path === '/slow') return (tx) => slow(tx, Number(req.query.get('ms') ?? 200))
   return undefined
 }
@@ -43,8 +44,9 @@ async function listUsers(tx: Tx): Promise<Reply> {
   return { status: 200, body: users.map((u) => ({ id: u.id, email: u.email, displayName: u.display_name })) }
 }
 
-async function getUser(tx: Tx, id: number): Promise<Reply> {
-  const user = await tx.selectFrom('users').select(['id', 'email', 'display_name', 'created_at']).where('id', '=', id).executeTakeFirst()
+/** Runs in the request's scope through the repository's `db.current`: no `tx` needed. */
+async function getUser(id: number): Promise<Reply> {
+  const user = await findUser(id)
   if (!user) return { status: 404, body: { error: `No user with id ${id}.` } }
   return { status: 200, body: { id: user.id, email: user.email, displayName: user.display_name, createdAt: user.created_at } }
 }
@@ -55,7 +57,8 @@ async function createUser(tx: Tx, body: unknown): Promise<Reply> {
     throw new HttpError(400, 'Send JSON {"email": "…@…", "displayName": "…"}.')
   }
   const user = await tx.insertInto('users').values({ email, display_name: displayName }).returning(['id', 'email', 'display_name']).executeTakeFirstOrThrow()
-  tx.afterCommit(() => log('user created', { userId: user.id }))
+  // The hook runs after COMMIT, outside the scope: the same repository function reads on the pool, and sees the row.
+  tx.afterCommit(async () => log('user created', { userId: user.id, email: (await findUser(user.id))?.email }))
   return { status: 201, body: { id: user.id, email: user.email, displayName: user.display_name } }
 }
 
