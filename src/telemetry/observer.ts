@@ -10,6 +10,7 @@
 import { Log, type CompiledQuery, type LogConfig } from 'kysely'
 import type { Checkout } from '../checkout.js'
 import type { ResolvedConfig } from '../config.js'
+import type { Statement } from '../dialects/dialect.js'
 import { PoolTimeoutError } from '../errors.js'
 import { engineAttributes, poolName } from './attributes.js'
 import { instrumentsOf, type Instruments, type ObservedPool } from './instruments.js'
@@ -28,7 +29,7 @@ export interface ObservedEngine extends ObservedPool {
 /** One statement being observed: its start, and what it reports when it ends. */
 interface Pending {
   readonly q: CompiledQuery
-  readonly prefix: string | undefined
+  readonly prefix: readonly Statement[] | undefined
   readonly start: number
   readonly name: StatementName | undefined
   readonly span: OtelSpan | undefined
@@ -94,10 +95,10 @@ export class StatementObserver {
   }
 
   /**
-   * Runs `send` (one statement, with `prefix` — BEGIN — in the same round trip when given) and reports it: a span,
-   * the duration metric, log events for the prefix and the statement, a slow-statement warning.
+   * Runs `send` (one statement, with the `prefix` statements — BEGIN, a scope's settings — in the same round trip)
+   * and reports it: a span, the duration metric, log events for the prefix and the statement, a slow warning.
    */
-  statement<R>(checkout: Checkout, q: CompiledQuery, prefix: string | undefined, send: () => Promise<R>): Promise<R> {
+  statement<R>(checkout: Checkout, q: CompiledQuery, prefix: readonly Statement[] | undefined, send: () => Promise<R>): Promise<R> {
     const p = this.#begin(checkout, q, prefix)
     return send().then(
       (r) => {
@@ -140,7 +141,7 @@ export class StatementObserver {
     return this.#system
   }
 
-  #begin(checkout: Checkout, q: CompiledQuery, prefix: string | undefined): Pending {
+  #begin(checkout: Checkout, q: CompiledQuery, prefix: readonly Statement[] | undefined): Pending {
     if (this.#flavourPending) this.#learnFlavour(checkout)
     const tracer = this.#tracer
     const span = tracer !== undefined && tracingRegistered(this.#api!)
@@ -211,8 +212,10 @@ export class StatementObserver {
     const log = this.#log!
     const report = (e: unknown): void => this.#engine.warn(`The log function threw: ${e instanceof Error ? e.message : String(e)}`)
     if (p.prefix !== undefined && log.isLevelEnabled('query')) {
-      const query = { sql: p.prefix, parameters: [], query: p.q.query, queryId: p.q.queryId } as CompiledQuery
-      log.query(() => ({ level: 'query', query, queryDurationMillis: ms })).catch(report)
+      for (const statement of p.prefix) {
+        const query = { sql: statement.sql, parameters: statement.parameters, query: p.q.query, queryId: p.q.queryId } as CompiledQuery
+        log.query(() => ({ level: 'query', query, queryDurationMillis: ms })).catch(report)
+      }
     }
     if (failed) log.error(() => ({ level: 'error', error: err, query: p.q, queryDurationMillis: ms })).catch(report)
     else log.query(() => ({ level: 'query', isStream: isStream || undefined, query: p.q, queryDurationMillis: ms })).catch(report)
