@@ -1,7 +1,6 @@
 /**
  * defineDb's configuration: the options a user writes, their defaults, and the normalized form the engine keys on.
  */
-import type { LogConfig } from 'kysely'
 import type { PGliteInstance } from './dialects/pglite/session.js'
 import { columnWritersOf, type ColumnWriters, type WritersMetadata } from './engine/column-writes.js'
 import { ConfigError } from './errors.js'
@@ -17,7 +16,7 @@ import { PasswordSource } from './password.js'
 import { validateSsl, type SslOptions } from './tls/options.js'
 import { mysqlTls } from './tls/mysql.js'
 import { postgresTls } from './tls/postgres-url.js'
-import { observabilityOptions } from './telemetry/options.js'
+import { observabilityOptions, type ObservabilityConfig, type ResolvedObservability } from './telemetry/options.js'
 
 /**
  * Pool options, mapped onto every dialect the same way.
@@ -90,8 +89,8 @@ export type MetadataInput = {
 } & Partial<Parameters<typeof pgArrayLookups>[0]> &
   WritersMetadata
 
-/** What `defineDb` accepts. */
-export interface DbConfig {
+/** What `defineDb` accepts (`log`, `telemetry` and `slowStatementMs` are in ObservabilityConfig). */
+export interface DbConfig extends ObservabilityConfig {
   /**
    * `postgres://…`, `mysql://…` (or `mariadb://…`), or `pglite://memory` / `pglite:///path/to/dir` for embedded
    * PostgreSQL. Defaults to `DATABASE_URL`.
@@ -171,12 +170,6 @@ export interface DbConfig {
   /** Called when an afterCommit/afterRollback hook throws; default: a warning through the logger. */
   readonly onHookError?: (error: unknown) => void
   readonly logger?: Logger
-  /** Kysely's `LogConfig`, for every statement of this db (BEGIN and COMMIT, replicas included). */
-  readonly log?: LogConfig
-  /** OpenTelemetry spans and metrics when `@opentelemetry/api` is installed and an SDK registered; `false`: off. */
-  readonly telemetry?: boolean
-  /** A statement slower than this (ms) is reported through `logger.warn`: SQL, duration, scope; never values. */
-  readonly slowStatementMs?: number
 }
 
 /**
@@ -245,7 +238,7 @@ export interface ResolvedPool extends PoolOptions {
   readonly endTimeoutMs: number
 }
 
-export interface ResolvedConfig {
+export interface ResolvedConfig extends ResolvedObservability {
   readonly dialect: DialectName
   /** The URL as given (holds the password; never printed), or the password-free URL of a connection object. */
   readonly url: string | undefined
@@ -266,10 +259,6 @@ export interface ResolvedConfig {
   readonly replicaHealthCheckMs: number
   readonly onHookError: ((error: unknown) => void) | undefined
   readonly logger: Logger
-  readonly log: LogConfig | undefined
-  /** Spans and metrics when an OpenTelemetry SDK is registered. */
-  readonly telemetry: boolean
-  readonly slowStatementMs: number | undefined
   /**
    * The password first (the URL's, decoded, or a connection object's string), then other spellings of it: for
    * redaction and comparison.
