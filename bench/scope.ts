@@ -9,12 +9,19 @@
  * its statements by hand (parsed once per connection), as dbscope's statement cache does for the scopes: the fair
  * ceiling for all.
  *
- * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 SUITES=pg,pg-off,mysql BENCH_DB=dbscope_bench LEAK_WARN_MS=…)
+ * The telemetry suites compare db.scope with `telemetry: false`, with `@opentelemetry/api` installed but no SDK
+ * registered (the default when an application does not set one up), and with the real SDK registered (spans to a
+ * no-op exporter, metrics to a reader that is never collected). BASELINE_SRC=/path/to/another/checkout/src/index.ts
+ * adds that checkout's db.scope (before telemetry existed, say) as a contender.
+ *
+ * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…
+ *      SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
  */
 import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely'
 import mysql from 'mysql2'
 import pg from 'pg'
 import { defineDb, type Db } from '../src/index.js'
+import { telemetryContenders } from './telemetry-contenders.js'
 
 interface DB {
   bench_accounts: { id: number; balance: number }
@@ -30,11 +37,14 @@ const ROWS = 1_000
 const POOL = 16
 
 type Tx = () => Promise<void>
-interface Contender {
+export interface Contender {
   readonly name: string
   /** One transaction of the workload on a random row. */
   readonly run: Tx
   close(): Promise<void>
+  /** Runs before each of its measurements (and after, `after`): the SDK contender registers the SDK only then. */
+  before?(): void
+  after?(): void
 }
 
 const randomId = () => 1 + Math.floor(Math.random() * ROWS)
@@ -214,29 +224,37 @@ const median = (xs: number[]) => {
 }
 
 async function suite(title: string, contenders: Contender[]): Promise<void> {
-  for (const c of contenders) await measure(c.run, POOL, 0.5) // warm up: open the pools, JIT
+  const timed = async (c: Contender, concurrency: number, seconds: number) => {
+    c.before?.()
+    try {
+      return await measure(c.run, concurrency, seconds)
+    } finally {
+      c.after?.()
+    }
+  }
+  for (const c of contenders) await timed(c, POOL, 0.5) // warm up: open the pools, JIT
   for (const concurrency of [1, 16]) {
     const results = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no contender always runs first or last.
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!)
-      for (const c of order) results.get(c.name)!.push(await measure(c.run, concurrency, SECONDS))
+      for (const c of order) results.get(c.name)!.push(await timed(c, concurrency, SECONDS))
     }
     const tps = (name: string) => median(results.get(name)!.map((r) => r.tps))
     const raw = tps(contenders[0]!.name)
-    console.log(`\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio to raw, client CPU µs/tx)`)
+    console.log(`\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio to the first, client CPU µs/tx)`)
     for (const c of contenders) {
       const m = tps(c.name)
       const cpu = median(results.get(c.name)!.map((r) => r.cpuUs))
       const all = results.get(c.name)!.map((x) => x.tps.toFixed(0)).join(' ')
-      console.log(`  ${c.name.padEnd(24)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× raw  ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
+      console.log(`  ${c.name.padEnd(24)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'} ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
     }
   }
   for (const c of contenders) await c.close()
 }
 
-/** `SUITES=pg,pg-off,mysql` (default: all three) picks the suites to run. */
-const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql').split(','))
+/** `SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql` (default: all five) picks the suites to run. */
+const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql,telemetry-pg,telemetry-mysql').split(','))
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; one process for all contenders`)
@@ -245,9 +263,11 @@ async function main(): Promise<void> {
   if (SUITES.has('pg')) await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), ...scopes(pgUrl), rawPg(pgUrl, true)])
   const off = `${pgUrl}?options=${encodeURIComponent('-c synchronous_commit=off')}`
   if (SUITES.has('pg-off')) await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), ...scopes(off), rawPg(off, true)])
-  if (!SUITES.has('mysql')) return
+  if (SUITES.has('telemetry-pg')) await suite('Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', await telemetryContenders(off, POOL, workload))
+  if (!SUITES.has('mysql') && !SUITES.has('telemetry-mysql')) return
   const myUrl = await prepare('mysql')
-  await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), ...scopes(myUrl)])
+  if (SUITES.has('mysql')) await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), ...scopes(myUrl)])
+  if (SUITES.has('telemetry-mysql')) await suite('Telemetry cost, MariaDB (ratio to telemetry off)', await telemetryContenders(myUrl, POOL, workload))
 }
 
 await main()

@@ -17,6 +17,7 @@ import { PasswordSource } from './password.js'
 import { validateSsl, type SslOptions } from './tls/options.js'
 import { mysqlTls } from './tls/mysql.js'
 import { postgresTls } from './tls/postgres-url.js'
+import { observabilityOptions, type ObservabilityConfig, type ResolvedObservability } from './telemetry/options.js'
 
 /**
  * Pool options, mapped onto every dialect the same way.
@@ -89,8 +90,8 @@ export type MetadataInput = {
 } & Partial<Parameters<typeof pgArrayLookups>[0]> &
   WritersMetadata
 
-/** What `defineDb` accepts. */
-export interface DbConfig {
+/** What `defineDb` accepts (`log`, `telemetry` and `slowStatementMs` are in ObservabilityConfig). */
+export interface DbConfig extends ObservabilityConfig {
   /**
    * `postgres://…`, `mysql://…` (or `mariadb://…`), or `pglite://memory` / `pglite:///path/to/dir` for embedded
    * PostgreSQL. Defaults to `DATABASE_URL`.
@@ -175,10 +176,10 @@ export interface DbConfig {
 }
 
 /**
- * Options other branches are adding to DbConfig right now (observability: `log`, `telemetry`; TLS: `ssl`,
- * `connection`). Known already, so that they are not rejected as unknown; harmless once DbConfig declares them.
+ * Options other branches are adding to DbConfig right now (TLS: `ssl`, `connection`). Known already, so that they
+ * are not rejected as unknown; harmless once DbConfig declares them.
  */
-type ArrivingOptions = { readonly log?: unknown; readonly telemetry?: unknown; readonly ssl?: unknown; readonly connection?: unknown }
+type ArrivingOptions = { readonly ssl?: unknown; readonly connection?: unknown }
 
 /** Every key defineDb knows; the compiler keeps this list equal to DbConfig's keys. */
 export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
@@ -200,6 +201,7 @@ export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
   logger: true,
   log: true,
   telemetry: true,
+  slowStatementMs: true,
   ssl: true,
   connection: true,
 })
@@ -240,7 +242,7 @@ export interface ResolvedPool extends PoolOptions {
   readonly endTimeoutMs: number
 }
 
-export interface ResolvedConfig {
+export interface ResolvedConfig extends ResolvedObservability {
   readonly dialect: DialectName
   /** The URL as given (holds the password; never printed), or the password-free URL of a connection object. */
   readonly url: string | undefined
@@ -391,6 +393,7 @@ export function resolveConfig(config: DbConfig): ResolvedConfig {
     listenUrl: listenUrlOf(config.listenUrl, dialect),
     onHookError: config.onHookError,
     logger: config.logger ?? defaultLogger,
+    ...observabilityOptions(config),
     secrets,
     arrayLookups: arrayLookupsOf(config.metadata, dialect),
     columnWriters: columnWritersOf(config.metadata, dialect, types),

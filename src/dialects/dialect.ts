@@ -39,6 +39,8 @@ export interface RawConnection {
   readonly serverId: number | undefined
   /** True once the socket reported an error or closed: the pool destroys it instead of reusing it. */
   readonly broken: boolean
+  /** The version the server announced at connect (MySQL/MariaDB handshake), when the dialect knows it. */
+  readonly serverVersion?: string | undefined
   /** Runs one statement. */
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /**

@@ -39,13 +39,19 @@ export class EngineConnection implements DatabaseConnection {
 
   executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     const refused = this.#note(q)
-    return refused ?? this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
+    if (refused) return refused
+    const observer = this.#engine.observer
+    if (observer === undefined) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
+    return observer.statement(this.checkout, q, undefined, () => this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail))
   }
 
   /** Runs the `prefix` statements and then `q`, in one round trip where the dialect can. */
   executeAfter<R>(prefix: readonly Statement[], q: CompiledQuery): Promise<QueryResult<R>> {
     const refused = this.#note(q)
-    return refused ?? this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
+    if (refused) return refused
+    const observer = this.#engine.observer
+    if (observer === undefined) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
+    return observer.statement(this.checkout, q, prefix, () => this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail))
   }
 
   /**
@@ -67,7 +73,13 @@ export class EngineConnection implements DatabaseConnection {
   /** `fail` as a rejection handler: one function per connection, not a closure per statement. */
   readonly #fail: (err: unknown) => never
 
-  async *streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(q: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+    const observer = this.#engine.observer
+    const chunks = this.#stream<R>(q, chunkSize)
+    return observer === undefined ? chunks : observer.stream(this.checkout, q, chunks)
+  }
+
+  async *#stream<R>(q: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     await this.#note(q)
     try {
       yield* this.checkout.raw.stream<R>(q.sql, q.parameters, chunkSize)

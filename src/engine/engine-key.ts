@@ -36,5 +36,7 @@ export function comparableOptions(c: ResolvedConfig): Record<string, unknown> {
     ssl: sslFingerprint(c.ssl),
     listenUrl: c.listenUrl === undefined ? null : redactUrl(c.listenUrl),
     passwordFunction: c.password?.dynamic ?? false,
+    telemetry: c.telemetry,
+    slowStatementMs: c.slowStatementMs ?? null,
   }
 }

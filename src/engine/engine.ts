@@ -19,6 +19,7 @@ import { ConfigError, ConnectError, EngineDisposedError, ForeignOwnerError } fro
 import { currentOwner, decideBudget, isOwnedHere, leakMessage, type Owner } from '../guard.js'
 import { Pool, type PoolStats } from '../pool.js'
 import { redactSecrets, redactUrl } from '../redact.js'
+import { StatementObserver } from '../telemetry/observer.js'
 import { connectError } from './connect-error.js'
 import { EngineConnection } from './connection.js'
 import { enginePlugins } from './plugins.js'
@@ -58,6 +59,8 @@ export class Engine {
   readonly hooks: EngineHooks
   readonly props: KyselyProps
   readonly kysely: Kysely<any>
+  /** Spans, metrics, log events and slow-statement warnings; undefined when none of them is on. */
+  readonly observer: StatementObserver | undefined
   readonly #executor: RootExecutor
   #driver: DialectDriver | undefined
   #pool: Pool | undefined
@@ -76,6 +79,7 @@ export class Engine {
     this.config = config
     this.owner = currentOwner(generation)
     this.hooks = hooks
+    this.observer = StatementObserver.for(this)
     const dialect: Dialect = {
       createDriver: () =>
         new SourceDriver<EngineConnection>({
@@ -140,13 +144,16 @@ export class Engine {
    */
   acquire(trace: Trace = true): Promise<Checkout> {
     if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
-    return (this.#pool ?? this.pool).acquire(trace)
+    const checkout = (this.#pool ?? this.pool).acquire(trace)
+    return this.observer === undefined ? checkout : this.observer.acquire(checkout)
   }
 
   /** An idle connection at once when the pool has one ready, or undefined (then use acquire()). */
   acquireIdle(trace: Trace = true): Checkout | undefined {
     if (this.#disposed || !isOwnedHere(this.owner)) this.assertUsable()
-    return this.#pool?.acquireIdle(trace)
+    const checkout = this.#pool?.acquireIdle(trace)
+    if (checkout && this.observer) this.observer.acquiredIdle()
+    return checkout
   }
 
   /**
@@ -190,6 +197,11 @@ export class Engine {
     return this.#pool
   }
 
+  /** The pool's maximum now (the budget guard may have lowered it), or the configured one before first use. */
+  get poolMax(): number {
+    return this.#pool?.options.max ?? this.config.pool.max
+  }
+
   stats(): PoolStats {
     return this.#pool?.stats() ?? { total: 0, idle: 0, busy: 0, waiting: 0, oldestCheckoutMs: 0 }
   }
@@ -230,6 +242,7 @@ export class Engine {
     if (this.#disposing) return this.#disposing
     this.#disposed = true
     this.hooks.onDispose?.(this)
+    this.observer?.dispose()
     this.#disposing = (async () => {
       await Promise.all(this.#closers.map((close) => close().catch(() => undefined)))
       await this.#pool?.close(graceMs, (raw) => this.driver.cancel(raw))

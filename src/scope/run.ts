@@ -76,6 +76,11 @@ export function runScope<DB, T>(
   }
   const active = currentFrame()
   const origin = scopeOrigin(engine, runScope, typeof fn === 'function' ? fn.name : '')
+  const span = engine.observer?.scope(opts, fn.name)
+  if (span) {
+    const attempt = span.attempt(() => runRoot(engine, fn, opts, active, origin, family, context))
+    return span.run(opts.retry === undefined ? attempt : () => runWithRetry(opts, attempt))
+  }
   if (opts.retry === undefined) return runRoot(engine, fn, opts, active, origin, family, context)
   return runWithRetry(opts, () => runRoot(engine, fn, opts, active, origin, family, context))
 }

@@ -20,6 +20,9 @@ const RESTORE_IGNORE_SPACE =
   "SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'IGNORE_SPACE', " +
   "IF(FIND_IN_SET('IGNORE_SPACE', @@SESSION.sql_mode) > 0, @@SESSION.sql_mode, CONCAT('IGNORE_SPACE,', @@SESSION.sql_mode)))"
 
+/** The version each connection's server announced in its handshake (mysql2 passes it to the 'connect' event). */
+export const SERVER_VERSIONS = new WeakMap<Connection, string>()
+
 export class MysqlConnection implements RawConnection {
   readonly #conn: Connection
   readonly #converters: ColumnConverters
@@ -50,6 +53,10 @@ export class MysqlConnection implements RawConnection {
 
   get serverId(): number | undefined {
     return this.#conn.threadId ?? undefined
+  }
+
+  get serverVersion(): string | undefined {
+    return SERVER_VERSIONS.get(this.#conn)
   }
 
   get broken(): boolean {

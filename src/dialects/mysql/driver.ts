@@ -11,7 +11,7 @@ import type { Connection, ConnectionOptions } from 'mysql2'
 import { ConfigError } from '../../errors.js'
 import { mysqlTls, type MysqlTls } from '../../tls/mysql.js'
 import type { DialectDriver, ServerBudget, SessionOptions } from '../dialect.js'
-import { MysqlConnection } from './connection.js'
+import { MysqlConnection, SERVER_VERSIONS } from './connection.js'
 import { mysqlBase } from './base.js'
 import { mysqlColumnConverters, mysqlTypeOptions } from './values.js'
 
@@ -40,8 +40,9 @@ async function open(options: MysqlSessionOptions, tls: MysqlTls, extra: Partial<
       conn.destroy()
       reject(err) // the engine makes it a ConnectError (it is no query error)
     }
-    const onConnect = () => {
+    const onConnect = (handshake: { serverVersion?: string } | undefined) => {
       conn.removeListener('error', onError)
+      if (handshake?.serverVersion) SERVER_VERSIONS.set(conn, handshake.serverVersion)
       resolve(conn)
     }
     conn.once('error', onError)
