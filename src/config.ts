@@ -175,14 +175,8 @@ export interface DbConfig extends ObservabilityConfig {
   readonly logger?: Logger
 }
 
-/**
- * Options other branches are adding to DbConfig right now (TLS: `ssl`, `connection`). Known already, so that they
- * are not rejected as unknown; harmless once DbConfig declares them.
- */
-type ArrivingOptions = { readonly ssl?: unknown; readonly connection?: unknown }
-
 /** Every key defineDb knows; the compiler keeps this list equal to DbConfig's keys. */
-export const DB_CONFIG_KEYS = keysOf<DbConfig & ArrivingOptions>({
+export const DB_CONFIG_KEYS = keysOf<DbConfig>({
   url: true,
   pglite: true,
   pool: true,
