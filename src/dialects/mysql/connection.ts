@@ -20,6 +20,9 @@ const RESTORE_IGNORE_SPACE =
   "SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'IGNORE_SPACE', " +
   "IF(FIND_IN_SET('IGNORE_SPACE', @@SESSION.sql_mode) > 0, @@SESSION.sql_mode, CONCAT('IGNORE_SPACE,', @@SESSION.sql_mode)))"
 
+/** Timer slack allowed when comparing a quiet period with MariaDB's idle_transaction_timeout. */
+const IDLE_TIMER_SLACK_MS = 5
+
 /** The version each connection's server announced in its handshake (mysql2 passes it to the 'connect' event). */
 export const SERVER_VERSIONS = new WeakMap<Connection, string>()
 
@@ -34,12 +37,25 @@ export class MysqlConnection implements RawConnection {
   #listeners: ((err: Error) => void)[] = []
   /**
    * MariaDB's idle_transaction_timeout in ms, when set: the server then resets a connection whose transaction sat
-   * idle that long, with no error of its own, so the connection tracks its transaction and when it last heard back.
+   * idle that long, with no error of its own, so the connection tracks its transaction and its quiet periods (no
+   * statement awaiting an answer). Times are performance.now() (monotonic).
    */
   readonly #idleLimit: number | undefined
+  /** A transaction is open as of the last answer (START TRANSACTION / BEGIN answered, COMMIT / ROLLBACK not yet). */
   #inTransaction = false
   #pending = 0
-  #answeredAt = 0
+  #lastSentAt = 0
+  /**
+   * The current or last quiet period: it began no earlier than `#quietFrom` (when the statement whose answer began it
+   * was sent: the server cannot have started waiting before it had that statement) and no later than `#quietSince`
+   * (when its answer was read), and ended at `#quietUntil` (when the next statement was sent; undefined while quiet).
+   * `#quietFrom` is undefined when no quiet period preceded the statements now pending.
+   */
+  #quietFrom: number | undefined
+  #quietSince = 0
+  #quietUntil: number | undefined
+  /** The server ended the connection for idling in the transaction (`#brokenBy` says so). */
+  #endedIdle = false
 
   constructor(conn: Connection, converters: ColumnConverters, idleInTransactionMs?: number) {
     this.#conn = conn
@@ -65,12 +81,18 @@ export class MysqlConnection implements RawConnection {
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     if (this.#brokenBy) return Promise.reject(this.#brokenBy)
-    if (this.#idleLimit !== undefined) this.#sending(sql)
+    if (this.#idleLimit !== undefined) this.#sending()
     return new Promise((resolve, reject) => {
       this.#conn.query(sql, params as unknown[], ((err: Error | null, result: unknown, fields: FieldPacket[] | undefined) => {
-        if (this.#idleLimit !== undefined) this.#answered()
+        if (err && isMysqlConnectionError(err)) {
+          // No answer from the server: the connection is gone. Classified with the state it was lost in (a statement
+          // sent into a connection the server had already ended for idling still says so).
+          this.#markBroken(err)
+          reject(this.#endedIdle ? this.#brokenBy : err)
+          return
+        }
+        if (this.#idleLimit !== undefined) this.#answered(sql)
         if (err) {
-          if (isMysqlConnectionError(err)) this.#markBroken(err)
           reject(err)
         } else {
           try {
@@ -98,21 +120,46 @@ export class MysqlConnection implements RawConnection {
     return result
   }
 
-  /** Tracks the transaction (the scope's own BEGIN, COMMIT and ROLLBACK) and statements awaiting an answer. */
-  #sending(sql: string): void {
+  /** A statement leaves: a quiet period (nothing pending) ends now. */
+  #sending(): void {
+    const now = performance.now()
+    if (this.#pending === 0) this.#quietUntil = now
+    this.#pending++
+    this.#lastSentAt = now
+  }
+
+  /** A statement was answered: tracks the transaction (the scope's own BEGIN, COMMIT and ROLLBACK) and quiet periods. */
+  #answered(sql: string): void {
     if (sql.startsWith('START TRANSACTION') || sql.startsWith('BEGIN')) this.#inTransaction = true
     else if (sql === 'COMMIT' || sql === 'ROLLBACK') this.#inTransaction = false
-    this.#pending++
-  }
-
-  #answered(): void {
     this.#pending--
-    this.#answeredAt = Date.now()
+    if (this.#pending === 0) {
+      // Sends are answered in order: the last one answered is the last one sent.
+      this.#quietFrom = this.#lastSentAt
+      this.#quietSince = performance.now()
+      this.#quietUntil = undefined
+    } else {
+      // The server is working through statements sent since: no quiet period before those still pending.
+      this.#quietFrom = undefined
+    }
   }
 
-  /** The server reset a connection whose transaction sat idle past idle_transaction_timeout: say so, keeping `err`. */
+  /**
+   * The server reset a connection whose transaction sat idle past idle_transaction_timeout: say so, keeping `err`.
+   *
+   * That is the case when the connection was lost in, or right after, a quiet period inside a transaction that lasted
+   * the limit: measured from when the statement before it was sent (the server's wait began after it had that
+   * statement) to when the connection was found lost or, if a statement was sent meanwhile, to when that one was sent
+   * (the server ended the session before it arrived). The limit is whole seconds already (the driver rounds up, as
+   * the server's setting is) and the server's wait cannot end early; a few ms are allowed for timer slack. The quiet
+   * period as the client saw it (from reading the answer, which a busy event loop can read late) must also have
+   * lasted half the limit, so that a connection lost right after a long statement is not blamed on idling.
+   */
   #why(err: Error): Error {
-    const idle = this.#idleLimit !== undefined && this.#inTransaction && this.#pending === 0 && Date.now() - this.#answeredAt >= this.#idleLimit
+    const limit = this.#idleLimit
+    if (limit === undefined || !this.#inTransaction || this.#quietFrom === undefined) return err
+    const end = this.#quietUntil ?? performance.now()
+    const idle = end - this.#quietFrom >= limit - IDLE_TIMER_SLACK_MS && end - this.#quietSince >= limit / 2
     return idle ? queryError('IDLE_IN_TRANSACTION_TIMEOUT', `The server closed the connection (${err.message})`, { cause: err }) : err
   }
 
@@ -140,6 +187,7 @@ export class MysqlConnection implements RawConnection {
     if (this.#broken) return
     this.#broken = true
     this.#brokenBy = this.#why(err)
+    this.#endedIdle = this.#brokenBy !== err
     for (const l of this.#listeners) l(err)
   }
 
