@@ -102,11 +102,15 @@ describe('runInit', () => {
     for (const f of SCAFFOLD.filter((f) => f !== 'package.json')) {
       expect(readFileSync(join(example, f), 'utf8'), `${f} drifted from the scaffold; rerun dbgen init --force there`).toBe(readFileSync(join(dir, f), 'utf8'))
     }
-    const pkg = (d: string) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    const pkg = (d: string) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> }
     const ours = pkg(dir)
     const theirs = pkg(example)
     expect(theirs.dependencies.dbscope).toBe('file:../../../..')
-    expect({ ...theirs, dependencies: { ...theirs.dependencies, dbscope: ours.dependencies.dbscope } }).toEqual(ours)
+    // The example adds one thing the scaffold does not have: its own tests (test/, run inside db.beginTestTransaction()).
+    expect(theirs.scripts.test).toMatch(/test\/\*\.test\.ts/)
+    expect(ours.scripts.test).toBeUndefined()
+    const { test: _exampleTests, ...theirScripts } = theirs.scripts
+    expect({ ...theirs, scripts: theirScripts, dependencies: { ...theirs.dependencies, dbscope: ours.dependencies.dbscope } }).toEqual(ours)
   })
 
   it('rejects a bad package name or dialect with DBGEN_INIT_USAGE', async () => {
