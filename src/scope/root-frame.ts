@@ -89,8 +89,11 @@ export class RootFrame extends Frame {
     if (sql.lifetime === 'transaction' || (!this.#touched && !this.#roleTouched)) return true
     const settings = [...(this.#touched ?? [])].map((name) => [name, null] as const)
     try {
-      for (const q of sql.statements(settings, this.#roleTouched ? null : undefined)) await conn.control(q)
-      return true
+      const reset = async (): Promise<void> => {
+        for (const q of sql.statements(settings, this.#roleTouched ? null : undefined)) await conn.control(q)
+      }
+      // Bounded like the COMMIT before it: a reset the server does not answer means the connection must go.
+      return (await within(reset(), this.engine.config.pool.endTimeoutMs)) !== TIMED_OUT
     } catch {
       return false
     }
