@@ -227,7 +227,7 @@ export class RootFrame extends Frame {
       failure = new TransactionAbortedError(this.abortedBy)
       commit = false
     }
-    /** COMMIT went unanswered: whether it committed is unknown, so neither kind of hook runs. */
+    /** COMMIT went unanswered or its connection broke: whether it committed is unknown, so neither kind of hook runs. */
     let unknown = false
     if (conn) {
       let destroy = this.#cancelled
@@ -237,6 +237,8 @@ export class RootFrame extends Frame {
       // rejects with the driver's own (classified) connection error.
       if (conn.begun && !commit && conn.broken) destroy = true
       else if (conn.begun) {
+        // A connection that broke before COMMIT went out committed nothing; one that breaks while COMMIT runs may have.
+        const brokenBefore = conn.broken
         try {
           if ((await within(conn.control(commit ? COMMIT : ROLLBACK), ms)) === TIMED_OUT) {
             destroy = unanswered(conn)
@@ -248,7 +250,8 @@ export class RootFrame extends Frame {
           }
         } catch (err) {
           if (commit) {
-            failure = err
+            failure = !brokenBefore && isConnectionLost(err) ? commitLost(err) : err
+            unknown = failure !== err
             commit = false
             // A failed COMMIT ends the transaction on PostgreSQL; make sure on every dialect.
             const r = await within(conn.control(ROLLBACK), ms).catch(() => TIMED_OUT)
@@ -278,6 +281,23 @@ export class RootFrame extends Frame {
 function unanswered(conn: ScopeConnection): true {
   conn.checkout.raw.destroy()
   return true
+}
+
+function isConnectionLost(err: unknown): err is ConnectionLostError {
+  return err instanceof ConnectionLostError && err.code === 'CONNECTION_LOST'
+}
+
+/**
+ * The connection broke while COMMIT ran (a server crash, a failover): the server may have committed before it went,
+ * so the outcome is unknown and the error is not retryable, like an unanswered COMMIT.
+ */
+function commitLost(err: ConnectionLostError): ConnectionLostError {
+  return new ConnectionLostError(
+    'CONNECTION_LOST',
+    'The connection was lost while COMMIT ran: whether the transaction committed is unknown. Check the data before ' +
+      `running the work again. (${err.message})`,
+    { cause: err, retryable: false, sqlState: err.sqlState, severity: err.severity },
+  )
 }
 
 /** COMMIT sent and no answer in time: the connection is gone, and the outcome unknown (so it is not retryable). */

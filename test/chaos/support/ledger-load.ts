@@ -10,9 +10,13 @@ import { appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
-import pg from 'pg'
-import mysql from 'mysql2/promise'
 import { DbscopeError, defineDb, type Db } from '../../../src/index.js'
+import { resilientAdmin } from './load-admin.js'
+import type { Kind, LoadOptions, LoadSummary } from './load-types.js'
+import { formatSummary } from './summary-table.js'
+
+export { formatSummary }
+export type { Kind, LoadOptions, LoadSummary }
 
 /** How many scopes a chaos load runs: 10,000 under `npm run test:chaos`, ~1,000 in `npm test` (CHAOS_SCOPES). */
 export const CHAOS_SCOPES = Number(process.env.CHAOS_SCOPES ?? 1_000)
@@ -25,109 +29,16 @@ const ACCOUNTS = 20
 const HOG_SECONDS = 2.75
 const OPENING = 1_000
 
-export type Kind = 'commit' | 'throw' | 'nested' | 'hook' | 'timeout' | 'retry'
 /** The mix, by scope index modulo 20: half plain commits, the rest failures of every flavour. */
 const MIX: readonly Kind[] = [
   'commit', 'commit', 'commit', 'commit', 'commit', 'commit', 'commit', 'commit', 'commit', 'commit',
   'throw', 'throw', 'nested', 'nested', 'hook', 'hook', 'timeout', 'retry', 'retry', 'retry',
 ]
 
-export interface LoadOptions {
-  readonly label: string
-  readonly kind: 'postgres' | 'mysql'
-  /** What the db under test connects to (PgBouncer's port for the pooler run). */
-  readonly url: string
-  /** The same database reached directly, for setup, sampling and the checks. */
-  readonly directUrl: string
-  readonly pooler?: 'pgbouncer'
-  readonly scopes: number
-  readonly concurrency?: number
-  readonly poolMax?: number
-  /** Kill a random server session of the database this often (pg_terminate_backend / KILL); 0 = never. */
-  readonly killEveryMs?: number
-  /** Hold every pooled connection for a while at 30 % of the run, so that waiting scopes hit acquireTimeoutMs. */
-  readonly exhaustPool?: boolean
-  /** Called once at 40 % of the run: a full server restart. */
-  readonly restart?: () => Promise<void>
-  /** The most server sessions the database may see; default poolMax (+ MySQL's short KILL QUERY connections). */
-  readonly budget?: number
-}
-
-export interface LoadSummary {
-  readonly label: string
-  readonly scopes: number
-  readonly committed: number
-  readonly rolledBack: number
-  readonly byCode: Record<string, number>
-  readonly faults: { kills: number; exhaustions: number; restarts: number }
-  /** Pool-exhaustion scopes that held their connection for the whole period. */
-  readonly hogsHeld: number
-  /** Why a hog scope failed, by error code (empty when the exhaustion held). */
-  readonly hogErrors: readonly string[]
-  readonly hookErrors: number
-  readonly retriedCommits: number
-  /** Scopes that committed after the restart completed (0 without a restart). */
-  readonly committedAfterRestart: number
-  readonly peakSessions: number
-  readonly budget: number
-  readonly peakPoolTotal: number
-  readonly poolMax: number
-  readonly ledgerSum: number
-  readonly ledgerExpected: number
-  /** Committed scopes whose log row is missing: must be empty. */
-  readonly lostCommits: string[]
-  /** Log rows of scopes that rejected with something other than a lost connection: must be empty. */
-  readonly phantomRows: string[]
-  /** Rejections that are neither the scope's own intended error nor a DbscopeError: must be empty. */
-  readonly untyped: string[]
-  /** Server sessions left busy or idle in transaction after the load: must be 0. */
-  readonly leftBusy: number
-  readonly endStats: { busy: number; waiting: number }
-  readonly seconds: number
-}
-
 /** An error the scope throws on purpose; rejecting with it is the expected outcome. */
 class Intended extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** A short-lived admin connection for setup, sampling and kills. */
-interface Admin {
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>
-  close(): Promise<void>
-}
-
-async function openAdmin(kind: 'postgres' | 'mysql', url: string): Promise<Admin> {
-  if (kind === 'postgres') {
-    const c = new pg.Client({ connectionString: url, application_name: 'dbscope-chaos-admin' })
-    c.on('error', () => undefined)
-    await c.connect()
-    return { query: async (t, p) => (await c.query(t, p)).rows, close: () => c.end().catch(() => undefined) }
-  }
-  const c = await mysql.createConnection({ uri: url, multipleStatements: true })
-  c.on('error', () => undefined)
-  return { query: async (t, p) => (await c.query(t, p))[0] as never, close: () => c.end().catch(() => undefined) }
-}
-
-/** An admin connection that reconnects after a server restart. */
-function resilientAdmin(kind: 'postgres' | 'mysql', url: string) {
-  let current: Promise<Admin> | undefined
-  return {
-    async query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]> {
-      try {
-        return await (await (current ??= openAdmin(kind, url))).query<R>(text, params)
-      } catch (err) {
-        const old = current
-        current = undefined
-        void old?.then((a) => a.close(), () => undefined)
-        throw err
-      }
-    },
-    async close() {
-      await (await current?.catch(() => undefined))?.close()
-    },
-  }
-}
 
 function serverDatabaseOf(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1))
@@ -154,7 +65,9 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const concurrency = o.concurrency ?? 64
   const poolMax = o.poolMax ?? 8
   const database = serverDatabaseOf(o.directUrl)
-  const admin = resilientAdmin(o.kind, o.directUrl)
+  const admin = resilientAdmin(o.kind, o.adminUrl ?? o.directUrl)
+  // A database may host several loads (a formation serves one file): each starts from empty tables.
+  await admin.query(`DROP TABLE IF EXISTS accounts, ledger_log`)
   await admin.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)`)
   await admin.query(`CREATE TABLE ledger_log (id varchar(40) PRIMARY KEY)`)
   await admin.query(`INSERT INTO accounts (id, balance) VALUES ${Array.from({ length: ACCOUNTS }, (_, i) => `(${i + 1}, ${OPENING})`).join(', ')}`)
@@ -174,6 +87,11 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const ambiguous = new Set<string>() // rejected with a lost connection: the COMMIT may or may not have landed
   const byCode: Record<string, number> = {}
   const untyped: string[] = []
+  const notRetryable: string[] = []
+  /** Scopes started and not yet settled, for the watchdog's report. */
+  const inFlight = new Map<string, { kind: Kind; startedAt: number }>()
+  let faultAt: number | undefined
+  let gapMs: number | undefined
   let retriedCommits = 0
   let restarted = false
   let restartDone: Promise<void> | undefined
@@ -202,16 +120,19 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     const id = `s${i}`
     const kind = MIX[i % MIX.length]!
     let attempts = 0
+    const startedAt = Date.now()
+    const retry = o.retry === undefined ? undefined : { retry: o.retry }
+    inFlight.set(id, { kind, startedAt })
     try {
       switch (kind) {
         case 'commit':
-          await db.scope((tx) => transfer(tx, id))
+          await db.scope((tx) => transfer(tx, id), retry)
           break
         case 'throw':
           await db.scope(async (tx) => {
             await transfer(tx, id)
             throw new Intended('chaos: throw after writing')
-          })
+          }, retry)
           break
         case 'nested':
           await db.scope(async (tx) => {
@@ -224,7 +145,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
             } catch (err) {
               if (!(err instanceof Intended)) throw err
             }
-          })
+          }, retry)
           break
         case 'hook':
           await db.scope(async (tx) => {
@@ -232,7 +153,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
             tx.afterCommit(() => {
               throw new Error('chaos: afterCommit hook throws')
             })
-          })
+          }, retry)
           break
         case 'timeout':
           await db.scope(async (tx) => {
@@ -251,15 +172,19 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
       }
       committed.add(id)
       if (restarted) committedAfterRestart++
+      if (faultAt !== undefined && startedAt >= faultAt && gapMs === undefined) gapMs = Date.now() - faultAt
     } catch (err) {
       if (err instanceof Intended) {
         byCode['INTENDED_THROW'] = (byCode['INTENDED_THROW'] ?? 0) + 1
       } else if (err instanceof DbscopeError) {
         byCode[err.code] = (byCode[err.code] ?? 0) + 1
         if (err.code === 'CONNECTION_LOST') ambiguous.add(id)
+        if (!err.retryable && !(kind === 'timeout' && err.code === 'SCOPE_TIMEOUT')) notRetryable.push(`${kind} ${id} ${err.code}: ${err.message}`)
       } else {
         untyped.push(`${kind} ${id}: ${String((err as Error)?.stack ?? err)}`)
       }
+    } finally {
+      inFlight.delete(id)
     }
   }
 
@@ -269,7 +194,9 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   let sampling = true
   const sessionsSql =
     o.kind === 'postgres'
-      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`
+      ? // dbscope names every connection; a session without a name is not the load's (pg_auto_failover's keeper
+        // opens one on the node's database every second).
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> ''`
       : // MariaDB keeps a KILLed thread listed until it has closed; it no longer holds a connection slot's work.
         `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND COMMAND <> 'Killed'`
   const sampler = (async () => {
@@ -354,6 +281,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
       }
       if (o.restart && i === Math.floor(o.scopes * 0.4)) {
         faults.restarts++
+        faultAt = Date.now()
         restartDone = o.restart().then(() => void (restarted = true))
         sideFaults.push(restartDone)
       }
@@ -363,8 +291,20 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
       await runOne(i)
     }
   }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  await Promise.all(sideFaults)
+  const load = Promise.all(Array.from({ length: concurrency }, worker)).then(() => Promise.all(sideFaults))
+  let watchdog: NodeJS.Timeout | undefined
+  try {
+    await (o.watchdogMs === undefined
+      ? load
+      : Promise.race([
+          load,
+          new Promise((_, reject) => {
+            watchdog = setTimeout(() => reject(new Error(unsettledReport(o.watchdogMs!, inFlight))), o.watchdogMs)
+          }),
+        ]))
+  } finally {
+    clearTimeout(watchdog)
+  }
   killing = false
   await killer
   sampling = false
@@ -374,7 +314,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const endStats = db.stats()
   const busySql =
     o.kind === 'postgres'
-      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle'`
+      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND application_name <> ''`
       : `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST p WHERE p.DB = ? AND p.ID <> CONNECTION_ID() AND p.COMMAND <> 'Killed'
            AND (p.COMMAND <> 'Sleep' OR EXISTS (SELECT 1 FROM information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = p.ID))`
   let leftBusy = -1
@@ -412,38 +352,17 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     leftBusy,
     endStats: { busy: endStats.busy, waiting: endStats.waiting },
     seconds: Math.round((Date.now() - started) / 100) / 10,
+    gapMs,
+    notRetryable,
   }
   appendFileSync(SUMMARY_FILE, `${JSON.stringify(summary)}\n`)
   process.stdout.write(`\n${formatSummary([summary])}\n`)
   return summary
 }
 
-/** The summary table: one row per load. */
-export function formatSummary(rows: readonly LoadSummary[]): string {
-  const header = ['load', 'scopes', 'committed', 'rolled back', 'kills', 'exhaust', 'restarts', 'peak conns / budget', 'pool peak / max', 'ledger sum', 'lost', 'untyped', 'seconds']
-  const lines = rows.map((r) => [
-    r.label,
-    String(r.scopes),
-    String(r.committed),
-    String(r.rolledBack),
-    String(r.faults.kills),
-    String(r.faults.exhaustions),
-    String(r.faults.restarts),
-    `${r.peakSessions} / ${r.budget}`,
-    `${r.peakPoolTotal} / ${r.poolMax}`,
-    `${r.ledgerSum} ${r.ledgerSum === r.ledgerExpected ? '= ' : '≠ '}${r.ledgerExpected}`,
-    String(r.lostCommits.length),
-    String(r.untyped.length),
-    String(r.seconds),
-  ])
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
-  const fmt = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
-  const codes = rows.map((r) => `${r.label}: ${Object.entries(r.byCode).map(([k, v]) => `${k} ${v}`).join(', ')}${r.faults.exhaustions > 0 ? `; exhaustion held ${r.hogsHeld} connections` : ''}; hook errors ${r.hookErrors}; retried commits ${r.retriedCommits}`)
-  return [
-    fmt(header),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...lines.map(fmt),
-    'Invariant: SUM(accounts.balance) equals the opening total; every committed scope has its ledger_log row; no row of a scope that rolled back.',
-    ...codes,
-  ].join('\n')
+/** What the watchdog says when the load outlives its bound: every scope still unsettled, oldest first. */
+function unsettledReport(ms: number, inFlight: ReadonlyMap<string, { kind: Kind; startedAt: number }>): string {
+  const now = Date.now()
+  const rows = [...inFlight].sort((a, b) => a[1].startedAt - b[1].startedAt).map(([id, f]) => `${id} (${f.kind}, ${now - f.startedAt} ms)`)
+  return `the load did not finish within ${ms} ms: ${rows.length} scope(s) never settled: ${rows.slice(0, 20).join(', ')}${rows.length > 20 ? ', …' : ''}`
 }

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatSummary, type LoadSummary } from './ledger-load.js'
+import type { LoadSummary } from './ledger-load.js'
+import { formatSummary } from './summary-table.js'
 
 export default function setup(): () => void {
   // One file per run (test workers inherit this variable), so concurrent runs in other checkouts never mix rows.
