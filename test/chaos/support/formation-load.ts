@@ -16,15 +16,16 @@ import type { LoadOptions, LoadSummary } from './load-types.js'
 /** The manager's URI names no user: libpq (and node-postgres) then take PGUSER. */
 process.env.PGUSER ??= 'postgres'
 
-/** A load that outlives this has a scope that never settled: the watchdog names it. */
-const WATCHDOG_MS = 240_000
+/** A load that outlives this has a scope that never settled: the watchdog names it (~30 s for 1,000 scopes here). */
+const watchdogMs = (scopes: number) => 180_000 + scopes * 30
 
 /** Runs the ledger load through the formation's URI with `fault` at 40 %; asserts the load's invariants. */
 export async function loadThroughFormation(
   formation: Formation,
-  o: { label: string; fault: () => Promise<void>; retry?: LoadOptions['retry'] },
+  o: { label: string; fault: () => Promise<void>; retry?: LoadOptions['retry']; budget?: number },
 ): Promise<LoadSummary> {
   const watcher = watchProcess()
+  const scopes = Math.max(CHAOS_SCOPES, 1_000)
   try {
     const s = await runLedgerLoad({
       label: o.label,
@@ -32,11 +33,11 @@ export async function loadThroughFormation(
       url: formation.uri,
       directUrl: formation.nodes[0]!.url,
       adminUrl: async () => (await formation.roles()).primary.url,
-      scopes: Math.max(CHAOS_SCOPES, 1_000),
-      // Each scope takes its connection for a few statements; the budget is the pool, on whichever node is primary.
+      scopes,
       restart: o.fault,
+      budget: o.budget,
       retry: o.retry,
-      watchdogMs: WATCHDOG_MS,
+      watchdogMs: watchdogMs(scopes),
     })
     assertLoadHeld(s, watcher.seen)
     expect(s.faults.restarts).toBe(1)
@@ -57,15 +58,16 @@ const portOf = async (tx: Parameters<Parameters<ReturnType<typeof defineDb>['sco
  */
 export async function assertWritesGoToPrimary(formation: Formation, primary: FormationNode, existing: ReturnType<typeof defineDb>): Promise<void> {
   const fresh = defineDb({ url: formation.uri, pool: { max: 4 }, logger: { warn: () => undefined } })
+  const retry = { attempts: 10, backoff: { baseMs: 100, maxMs: 1_000 }, when: (e: unknown) => e instanceof DbscopeError && e.retryable }
   try {
+    await fresh.scope(async (tx) => void (await sql`CREATE TABLE IF NOT EXISTS role_probe (id serial PRIMARY KEY)`.execute(tx)), { retry })
     for (const db of [existing, fresh]) {
       const ports = await Promise.all(
         Array.from({ length: 12 }, () =>
           db.scope(async (tx) => {
-            await sql`CREATE TABLE IF NOT EXISTS role_probe (id serial PRIMARY KEY)`.execute(tx)
             await sql`INSERT INTO role_probe DEFAULT VALUES`.execute(tx)
             return portOf(tx)
-          }, { retry: { attempts: 10, backoff: { baseMs: 100, maxMs: 1_000 }, when: (e) => e instanceof DbscopeError && e.retryable } }),
+          }, { retry }),
         ),
       )
       expect(new Set(ports), 'every write went to the primary').toEqual(new Set([primary.port]))

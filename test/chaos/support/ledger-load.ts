@@ -166,7 +166,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
             attempts++
             await transfer(tx, id)
             if (attempts === 1) await forceSerializationFailure().execute(tx)
-          }, { retry: { attempts: 4, backoff: { baseMs: 5, maxMs: 50 } } })
+          }, { retry: o.retry ?? { attempts: 4, backoff: { baseMs: 5, maxMs: 50 } } })
           if (attempts > 1) retriedCommits++
           break
       }
@@ -190,20 +190,23 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
 
   // Sampling: the database's server sessions, and the pool's own total.
   let peakSessions = 0
+  /** The sessions at the peak (PostgreSQL), for the message when the peak is over the budget. */
+  let peakDetail = ''
   let peakPoolTotal = 0
   let sampling = true
   const sessionsSql =
     o.kind === 'postgres'
-      ? // dbscope names every connection; a session without a name is not the load's (pg_auto_failover's keeper
-        // opens one on the node's database every second).
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> ''`
+      ? // dbscope names every connection. Sessions without a name, or named pgautofailover_*, are pg_auto_failover's
+        // (its keepers poll the node's database every second), not the load's.
+        `SELECT count(*) AS n, string_agg(concat_ws(' ', pid, application_name, state, backend_start::time, left(query, 40)), ' | ') AS d FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> '' AND application_name NOT LIKE 'pgautofailover%'`
       : // MariaDB keeps a KILLed thread listed until it has closed; it no longer holds a connection slot's work.
         `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND COMMAND <> 'Killed'`
   const sampler = (async () => {
     while (sampling) {
       peakPoolTotal = Math.max(peakPoolTotal, db.stats().total)
       try {
-        const [row] = await admin.query<{ n: number | string }>(sessionsSql, [database])
+        const [row] = await admin.query<{ n: number | string; d?: string }>(sessionsSql, [database])
+        if (Number(row!.n) > peakSessions) peakDetail = row!.d ?? ''
         peakSessions = Math.max(peakSessions, Number(row!.n))
       } catch {
         /* the server is restarting */
@@ -314,7 +317,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const endStats = db.stats()
   const busySql =
     o.kind === 'postgres'
-      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND application_name <> ''`
+      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND application_name <> '' AND application_name NOT LIKE 'pgautofailover%'`
       : `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST p WHERE p.DB = ? AND p.ID <> CONNECTION_ID() AND p.COMMAND <> 'Killed'
            AND (p.COMMAND <> 'Sleep' OR EXISTS (SELECT 1 FROM information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = p.ID))`
   let leftBusy = -1
@@ -341,6 +344,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     retriedCommits,
     committedAfterRestart,
     peakSessions,
+    peakDetail,
     budget: o.budget ?? poolMax + (o.kind === 'mysql' ? 2 : 0),
     peakPoolTotal,
     poolMax,

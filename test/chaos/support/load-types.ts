@@ -26,7 +26,7 @@ export interface LoadOptions {
   readonly exhaustPool?: boolean
   /** Called once at 40 % of the run: a full server restart, or a failover; resolves when the server is back. */
   readonly restart?: () => Promise<void>
-  /** Every scope gets this `retry`, but for the 'retry' kind (its own) and the 'timeout' kind (it would time out again). */
+  /** Every scope gets this `retry` (the 'retry' kind instead of its own), but for the 'timeout' kind (it would time out again). */
   readonly retry?: ScopeOptions['retry']
   /** The load must finish within this long, or it rejects naming the scopes still unsettled (default: no bound). */
   readonly watchdogMs?: number
@@ -50,6 +50,8 @@ export interface LoadSummary {
   /** Scopes that committed after the restart completed (0 without a restart). */
   readonly committedAfterRestart: number
   readonly peakSessions: number
+  /** PostgreSQL: the sessions seen at the peak (pid, name, state, start, statement). */
+  readonly peakDetail: string
   readonly budget: number
   readonly peakPoolTotal: number
   readonly poolMax: number
