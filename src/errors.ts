@@ -276,7 +276,7 @@ export class StatementTimeoutError extends QueryError {}
 /**
  * The connection broke (socket closed, backend terminated, server restarted). Safe to retry the unit of work, except
  * with code IDLE_IN_TRANSACTION_TIMEOUT (the server ended it for idling in a transaction) or when a COMMIT went
- * unanswered (`retryable` false: whether it committed is unknown).
+ * unanswered or its connection broke while it ran (`retryable` false: whether it committed is unknown).
  */
 export class ConnectionLostError extends QueryError {}
 /**
