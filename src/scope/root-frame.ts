@@ -295,7 +295,7 @@ function commitLost(err: ConnectionLostError): ConnectionLostError {
   return new ConnectionLostError(
     'CONNECTION_LOST',
     'The connection was lost while COMMIT ran: whether the transaction committed is unknown. Check the data before ' +
-      `running the work again. (${err.message})`,
+      "running the work again (the driver's error is the cause).",
     { cause: err, retryable: false, sqlState: err.sqlState, severity: err.severity },
   )
 }
