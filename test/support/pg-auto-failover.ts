@@ -292,7 +292,9 @@ export async function startFormation(): Promise<Formation> {
 export function useFormation(): { readonly formation: Formation } {
   let formation: Formation | undefined
   beforeAll(async () => {
+    const started = Date.now()
     formation = await startFormation()
+    process.stdout.write(`pg_auto_failover formation (monitor + 2 nodes) up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
   }, 240_000)
   afterAll(async () => {
     await disposeAll()

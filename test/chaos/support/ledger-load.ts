@@ -84,7 +84,8 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   })
 
   const committed = new Set<string>()
-  const ambiguous = new Set<string>() // rejected with a lost connection: the COMMIT may or may not have landed
+  // Rejected with a non-retryable lost connection: its COMMIT may or may not have landed. A retryable one cannot have.
+  const ambiguous = new Set<string>()
   const byCode: Record<string, number> = {}
   const untyped: string[] = []
   const notRetryable: string[] = []
@@ -178,7 +179,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
         byCode['INTENDED_THROW'] = (byCode['INTENDED_THROW'] ?? 0) + 1
       } else if (err instanceof DbscopeError) {
         byCode[err.code] = (byCode[err.code] ?? 0) + 1
-        if (err.code === 'CONNECTION_LOST') ambiguous.add(id)
+        if (err.code === 'CONNECTION_LOST' && !err.retryable) ambiguous.add(id)
         if (!err.retryable && !(kind === 'timeout' && err.code === 'SCOPE_TIMEOUT')) notRetryable.push(`${kind} ${id} ${err.code}: ${err.message}`)
       } else {
         untyped.push(`${kind} ${id}: ${String((err as Error)?.stack ?? err)}`)
@@ -189,6 +190,10 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   }
 
   // Sampling: the database's server sessions, and the pool's own total.
+  // Sessions named pgautofailover_*, or without a name, are pg_auto_failover's (its keepers poll the node's database
+  // every second), not the load's: dbscope names every connection it opens. Behind a pooler, the server sessions are
+  // the pooler's and may have no name, so there unnamed sessions count.
+  const ours = `application_name NOT LIKE 'pgautofailover%'${o.pooler ? '' : ` AND application_name <> ''`}`
   let peakSessions = 0
   /** The sessions at the peak (PostgreSQL), for the message when the peak is over the budget. */
   let peakDetail = ''
@@ -196,9 +201,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   let sampling = true
   const sessionsSql =
     o.kind === 'postgres'
-      ? // dbscope names every connection. Sessions without a name, or named pgautofailover_*, are pg_auto_failover's
-        // (its keepers poll the node's database every second), not the load's.
-        `SELECT count(*) AS n, string_agg(concat_ws(' ', pid, application_name, state, backend_start::time, left(query, 40)), ' | ') AS d FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> '' AND application_name NOT LIKE 'pgautofailover%'`
+      ? `SELECT count(*) AS n, string_agg(concat_ws(' ', pid, application_name, state, backend_start::time, left(query, 40)), ' | ') AS d FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND ${ours}`
       : // MariaDB keeps a KILLed thread listed until it has closed; it no longer holds a connection slot's work.
         `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND COMMAND <> 'Killed'`
   const sampler = (async () => {
@@ -317,7 +320,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const endStats = db.stats()
   const busySql =
     o.kind === 'postgres'
-      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND application_name <> '' AND application_name NOT LIKE 'pgautofailover%'`
+      ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND ${ours}`
       : `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST p WHERE p.DB = ? AND p.ID <> CONNECTION_ID() AND p.COMMAND <> 'Killed'
            AND (p.COMMAND <> 'Sleep' OR EXISTS (SELECT 1 FROM information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = p.ID))`
   let leftBusy = -1

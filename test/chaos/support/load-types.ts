@@ -59,7 +59,7 @@ export interface LoadSummary {
   readonly ledgerExpected: number
   /** Committed scopes whose log row is missing: must be empty. */
   readonly lostCommits: string[]
-  /** Log rows of scopes that rejected with something other than a lost connection: must be empty. */
+  /** Log rows of scopes that rejected, but for a COMMIT whose outcome is unknown (non-retryable CONNECTION_LOST): must be empty. */
   readonly phantomRows: string[]
   /** Rejections that are neither the scope's own intended error nor a DbscopeError: must be empty. */
   readonly untyped: string[]
