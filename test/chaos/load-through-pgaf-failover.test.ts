@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DbscopeError, defineDb } from '../../src/index.js'
 import { pgAutoctlMissing, pgAutoctlRequired, useFormation, type Formation } from '../support/pg-auto-failover.js'
 import { assertWritesGoToPrimary, loadThroughFormation, warmPool } from './support/formation-load.js'
+import { commitsWithoutFaults } from './support/ledger-load.js'
 
 const missing = pgAutoctlMissing()
 if (missing && !pgAutoctlRequired()) process.stderr.write(`\n!!! ${missing}: the pg_auto_failover tests are SKIPPED (CI=true makes it required)\n\n`)
@@ -54,6 +55,8 @@ describe.skipIf(missing !== undefined && !pgAutoctlRequired())('chaos: ledger lo
     const failoverCodes = Object.keys(s.byCode).filter((c) => !['INTENDED_THROW', 'SCOPE_TIMEOUT', 'CONNECTION_LOST'].includes(c))
     expect(failoverCodes, 'no scope gave up on the failover').toEqual([])
     expect(s.notRetryable.filter((m) => !/lost while COMMIT ran/.test(m)).join('\n'), 'only an interrupted COMMIT is not retried').toBe('')
+    const cutOff = s.notRetryable.length
+    expect(s.committed + cutOff, 'every scope whose kind commits did, but for a COMMIT cut off by the kill').toBe(commitsWithoutFaults(s.scopes))
     await formation.roles()
   }, 600_000)
 })

@@ -35,6 +35,13 @@ const MIX: readonly Kind[] = [
   'throw', 'throw', 'nested', 'nested', 'hook', 'hook', 'timeout', 'retry', 'retry', 'retry',
 ]
 
+/** How many of a load's scopes commit when no fault gets in the way (all but 'throw' and 'timeout'). */
+export function commitsWithoutFaults(scopes: number): number {
+  let n = 0
+  for (let i = 0; i < scopes; i++) if (!['throw', 'timeout'].includes(MIX[i % MIX.length]!)) n++
+  return n
+}
+
 /** An error the scope throws on purpose; rejecting with it is the expected outcome. */
 class Intended extends Error {}
 
