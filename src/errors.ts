@@ -53,9 +53,39 @@ export class ConfigError extends DbscopeError {
  * fix (a password function is asked again on the next connect, so its login failures stay retryable).
  */
 export class ConnectError extends DbscopeError {
-  constructor(message: string, cause: unknown, options?: { retryable?: boolean }) {
+  /**
+   * With a multi-host URL: why each host was not used, in the order they were tried. Retryable when at least one
+   * host's reason can go away (refused, timeout, read-only, other); not when every host failed TLS or the login.
+   *
+   * @example
+   * catch (e) { if (e instanceof ConnectError) for (const h of e.hosts ?? []) log(h.host, h.reason) }
+   */
+  readonly hosts: readonly HostFailure[] | undefined
+  constructor(message: string, cause: unknown, options?: { retryable?: boolean; hosts?: readonly HostFailure[] }) {
     super('CONNECT_FAILED', message, { cause, retryable: options?.retryable ?? true })
+    this.hosts = options?.hosts
   }
+}
+
+/**
+ * Why one host of a multi-host URL was not used:
+ * - `refused`: nothing listening, the network, a host name that does not resolve, or a server that is starting up
+ *   or shutting down;
+ * - `timeout`: no answer within `pool.connectTimeoutMs`;
+ * - `tls`: a TLS check failed (`tlsCheck` says which);
+ * - `auth`: the login was refused (wrong password, no such role, pg_hba.conf);
+ * - `read-only`: it answered as a standby or read-only, and target_session_attrs=read-write asks for a writable one;
+ * - `other`: anything else (the database does not exist, too many connections, …).
+ */
+export type HostFailureReason = 'refused' | 'timeout' | 'tls' | 'auth' | 'read-only' | 'other'
+
+/** One host's failure in a {@link ConnectError}: `host:port`, the reason, and what was said (never a password). */
+export interface HostFailure {
+  readonly host: string
+  readonly reason: HostFailureReason
+  /** The TLS check that failed, when `reason` is `tls`. */
+  readonly tlsCheck?: 'chain' | 'validity' | 'host-name' | 'no-tls' | 'client-material'
+  readonly message: string
 }
 
 /** No connection became free within `pool.acquireTimeoutMs`; the message shows the pool's state. */
@@ -280,6 +310,12 @@ export class StatementTimeoutError extends QueryError {}
  */
 export class ConnectionLostError extends QueryError {}
 /**
+ * The server this connection is on no longer accepts writes (it became a standby, or was set read-only, after a
+ * failover), while the URL asked for a writable one (target_session_attrs=read-write). The connection has been
+ * discarded and the next one goes to the host that is writable now: retry the unit of work.
+ */
+export class ServerReadOnlyError extends QueryError {}
+/**
  * PostgreSQL: the statement cache's prepared form of a statement went stale (an ALTER TABLE changed its result, or
  * the statement is gone from the session). It has been dropped; running the statement again prepares it afresh.
  */
@@ -297,6 +333,7 @@ export type QueryErrorCode =
   | 'CONNECTION_LOST'
   | 'IDLE_IN_TRANSACTION_TIMEOUT'
   | 'STALE_STATEMENT'
+  | 'SERVER_READ_ONLY'
   | 'QUERY_FAILED'
 
 type QueryErrorClass = new (code: QueryErrorCode, message: string, options: QueryErrorOptions) => QueryError
@@ -339,6 +376,14 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     hint:
       'A table changed under this connection\'s prepared form of the statement (ALTER TABLE), which has been dropped: ' +
       'running it again prepares it afresh. db.scope(fn, { retry: { attempts: 3 } }) does that for you.',
+  },
+  SERVER_READ_ONLY: {
+    cls: ServerReadOnlyError,
+    retryable: true,
+    hint:
+      'The server became read-only (a standby after a failover) while target_session_attrs=read-write asks for a ' +
+      'writable one: the connection has been discarded and the next goes to the writable host. Retry the unit of ' +
+      'work: db.scope(fn, { retry: { attempts: 3 } }) does that for you.',
   },
   QUERY_FAILED: { cls: QueryError, retryable: false, hint: '' },
 }

@@ -50,6 +50,9 @@ export {
   StatementTimeoutError,
   ConnectionLostError,
   StaleStatementError,
+  ServerReadOnlyError,
+  type HostFailure,
+  type HostFailureReason,
   type DbscopeErrorCode,
   type QueryErrorCode,
 } from './errors.js'
