@@ -52,8 +52,10 @@ export class HostPicker {
     const { urls, hosts, readWrite } = this.#hosts
     const n = urls.length
     const attempts: HostAttempt[] = []
+    // Read once: a concurrent connect may move #preferred meanwhile, and this one must still try every host once.
+    const first = this.#preferred
     for (let k = 0; k < n; k++) {
-      const i = (this.#preferred + k) % n
+      const i = (first + k) % n
       let conn: PostgresConnection
       try {
         conn = await this.#open(urls[i]!)
