@@ -4,6 +4,7 @@
  * @example
  * try { await db.scope(work) } catch (e) { if (e instanceof DbscopeError && e.retryable) retryLater() }
  */
+import type { HostFailure } from './host-failure.js'
 
 /** Every stable `code` a dbscope error can carry; switch on it, or catch the class of the same name. */
 export type DbscopeErrorCode =
@@ -65,27 +66,6 @@ export class ConnectError extends DbscopeError {
     super('CONNECT_FAILED', message, { cause, retryable: options?.retryable ?? true })
     this.hosts = options?.hosts
   }
-}
-
-/**
- * Why one host of a multi-host URL was not used:
- * - `refused`: nothing listening, the network, a host name that does not resolve, or a server that is starting up
- *   or shutting down;
- * - `timeout`: no answer within `pool.connectTimeoutMs`;
- * - `tls`: a TLS check failed (`tlsCheck` says which);
- * - `auth`: the login was refused (wrong password, no such role, pg_hba.conf);
- * - `read-only`: it answered as a standby or read-only, and target_session_attrs=read-write asks for a writable one;
- * - `other`: anything else (the database does not exist, too many connections, …).
- */
-export type HostFailureReason = 'refused' | 'timeout' | 'tls' | 'auth' | 'read-only' | 'other'
-
-/** One host's failure in a {@link ConnectError}: `host:port`, the reason, and what was said (never a password). */
-export interface HostFailure {
-  readonly host: string
-  readonly reason: HostFailureReason
-  /** The TLS check that failed, when `reason` is `tls`. */
-  readonly tlsCheck?: 'chain' | 'validity' | 'host-name' | 'no-tls' | 'client-material'
-  readonly message: string
 }
 
 /** No connection became free within `pool.acquireTimeoutMs`; the message shows the pool's state. */

@@ -51,8 +51,7 @@ export {
   ConnectionLostError,
   StaleStatementError,
   ServerReadOnlyError,
-  type HostFailure,
-  type HostFailureReason,
   type DbscopeErrorCode,
   type QueryErrorCode,
 } from './errors.js'
+export type { HostFailure, HostFailureReason } from './host-failure.js'

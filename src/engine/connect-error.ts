@@ -8,7 +8,8 @@
  * // Could not connect to postgres://app@127.0.0.1:5432/app: connect ECONNREFUSED 127.0.0.1:5432. Nothing accepted …
  */
 import { NoHostAnswered, type HostAttempt } from '../dialects/postgres/hosts.js'
-import { ConnectError, type HostFailure, type HostFailureReason } from '../errors.js'
+import { ConnectError } from '../errors.js'
+import type { HostFailure, HostFailureReason } from '../host-failure.js'
 import { PasswordFunctionError } from '../password.js'
 import { tlsFailure } from '../tls/failure.js'
 
