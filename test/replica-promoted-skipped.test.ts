@@ -2,7 +2,7 @@
  * A read replica whose server was promoted (a failover, or a mistaken `pg_ctl promote`) no longer follows the
  * primary's writes: reads from it would go stale without bound. Once its server reports the promotion (PostgreSQL
  * 14+ tells every session whose next statement follows it, and every new session), readOnly scopes and db.replica
- * skip it, with a warning, and read from the primary instead. A replica that was never a standby (a development
+ * skip it, with a warning, and read from the primary instead, until it rejoins as a standby. A replica that was never a standby (a development
  * setup pointing `replicas` at the primary) is used as before.
  */
 import { describe, expect, it } from 'vitest'
@@ -16,7 +16,7 @@ const portOf = async (k: Kysely<any>) => Number((await sql<{ p: number }>`SELECT
 describe('a replica whose server was promoted', () => {
   const pairs = useStreamingPair({}, 'CREATE TABLE notes (id int PRIMARY KEY)')
 
-  it('is skipped by readOnly scopes and db.replica once it reports the promotion (reads go to the primary); a replica never seen as a standby is not', async () => {
+  it('is skipped by readOnly scopes and db.replica once it reports the promotion (reads go to the primary) until it is a standby again; a replica never seen as a standby is not', async () => {
     const pair = pairs.pair
     const warnings: string[] = []
     const db = defineDb({ url: pair.primary.url, replicas: [pair.replica.url], replicaHealthCheckMs: 200, logger: { warn: (m) => void warnings.push(m) } })
@@ -42,6 +42,12 @@ describe('a replica whose server was promoted', () => {
       await new Promise((r) => setTimeout(r, 500))
       expect(db.replicaHealth()).toEqual([expect.objectContaining({ healthy: false })])
       expect(await db.scope((tx) => sql<{ n: string }>`SELECT count(*) AS n FROM notes`.execute(tx), { readOnly: true })).toMatchObject({ rows: [{ n: '1' }] })
+
+      // Rejoined as a standby of the primary (a new base backup, same port): back in rotation at a health check.
+      await pair.rebuildReplica()
+      for (const end = Date.now() + 20_000; !db.replicaHealth()[0]!.healthy && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100))
+      expect(db.replicaHealth()).toEqual([expect.objectContaining({ healthy: true })])
+      expect(await db.scope((tx) => portOf(tx), { readOnly: true })).toBe(pair.replica.port)
 
       // A replica URL whose server was never seen as a standby (here: the primary itself) stays in rotation.
       const dev = defineDb({ url: `${pair.primary.url}?application_name=dev-primary`, replicas: [`${pair.primary.url}?application_name=as-replica`] })
