@@ -2,8 +2,8 @@
  * A read replica whose server was promoted (a failover, or a mistaken `pg_ctl promote`) no longer follows the
  * primary's writes: reads from it would go stale without bound. Once its server reports the promotion (PostgreSQL
  * 14+ tells every session whose next statement follows it, and every new session), readOnly scopes and db.replica
- * skip it, with a warning, and read from the primary instead, until it rejoins as a standby. A replica that was never a standby (a development
- * setup pointing `replicas` at the primary) is used as before.
+ * skip it, with a warning, and read from the primary instead, until it rejoins as a standby. A replica that was
+ * never a standby (a development setup pointing `replicas` at the primary) is used as before.
  */
 import { describe, expect, it } from 'vitest'
 import { sql, type Kysely } from 'kysely'
