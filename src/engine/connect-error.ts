@@ -44,7 +44,7 @@ const UNAVAILABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE
 /** Why one host of a multi-host URL failed, as a HostFailure; `retryable` unless TLS or a fixed password's login. */
 function hostFailure(a: HostAttempt, redact: (text: string) => string, dynamicPassword: boolean): HostFailure & { retryable: boolean } {
   if ('readOnly' in a) {
-    const message = 'read-only (a standby, or default_transaction_read_only is on); target_session_attrs=read-write asks for a writable primary'
+    const message = 'a standby, or default_transaction_read_only is on, and target_session_attrs=read-write asks for a writable primary'
     return { host: a.host, reason: 'read-only', message, retryable: true }
   }
   const tls = tlsFailure(a.error)
@@ -64,7 +64,7 @@ function noHostError(server: string, err: NoHostAnswered, redact: (text: string)
   const retryable = found.some((f) => f.retryable)
   const hosts: HostFailure[] = found.map(({ retryable: _r, ...f }) => f)
   const advice = retryable
-    ? 'Retry shortly, as a host that is down or not promoted yet may answer then: db.scope(fn, { retry: { attempts: 3 } }) does.'
+    ? 'Retry shortly (the error is retryable): a host that is down, or not promoted yet, may answer then.'
     : 'Retrying cannot fix this: fix the TLS settings or the login named for each host.'
   const lines = hosts.map((h) => `${h.host}: ${h.reason}, ${h.message.replace(/\.+$/, '')}`).join('; ')
   return new ConnectError(`Could not connect to ${server}: ${redact(err.message)} (${lines}). ${advice}`, err, { retryable, hosts })
