@@ -56,7 +56,8 @@ export class ConfigError extends DbscopeError {
 export class ConnectError extends DbscopeError {
   /**
    * With a multi-host URL: why each host was not used, in the order they were tried. Retryable when at least one
-   * host's reason can go away (refused, timeout, read-only, other); not when every host failed TLS or the login.
+   * host's reason can go away (refused, timeout, read-only, other); not when every host failed TLS or refused the
+   * login with a fixed password.
    *
    * @example
    * catch (e) { if (e instanceof ConnectError) for (const h of e.hosts ?? []) log(h.host, h.reason) }
