@@ -2,7 +2,8 @@
  * Role awareness after a failover: pooled connections opened to a host while it was the writable primary are not
  * used for writes once that host stops taking them. The write that finds out fails with ServerReadOnlyError
  * (SERVER_READ_ONLY, retryable), its connection is discarded, every other connection opened to that host before is
- * discarded too, and the host picker moves on to the promoted host.
+ * discarded too, and the host picker moves on to the promoted host. With pool.prePing the ping's answer is what tells
+ * the pool, and no scope fails.
  *
  * How the host "becomes a standby" here, and why it is faithful: PostgreSQL cannot demote a running primary. An old
  * primary rejoins as a standby only through a restart (pg_rewind or a new base backup), which ends every connection
@@ -24,6 +25,7 @@ import { pgConnectionCount } from './support/throwaway-server.js'
 
 const APP = 'dbscope-read-only-host'
 const APP_RETRY = 'dbscope-read-only-host-retry'
+const APP_PING = 'dbscope-read-only-host-ping'
 const portOf = async (k: Kysely<any>) => Number((await sql<{ p: number }>`SELECT inet_server_port() AS p`.execute(k)).rows[0]!.p)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -53,16 +55,19 @@ async function warm(db: ReturnType<typeof defineDb>, tag: string): Promise<numbe
 describe('a host that stops taking writes while the pool holds connections to it', () => {
   const pairs = useStreamingPair({}, 'CREATE TABLE acks (id text PRIMARY KEY)')
 
-  it('the write that finds out is retryable (a scope with retry runs again on the promoted host), and the pool drops every connection to the old host', async () => {
+  it('the write that finds out is retryable (a scope with retry runs again on the promoted host; with prePing none fails), and the pool drops every connection to the old host', async () => {
     const pair = pairs.pair
     const options = { pool: { max: 3, connectTimeoutMs: 2_000 }, guard: { budget: 'off' as const } }
     const plain = defineDb({ url: pair.multiHostUrl, applicationName: APP, ...options })
     // Another engine (its hosts listed the other way round), with a pool of its own, for the scope with retry.
     const reversed = `postgres://postgres@127.0.0.1:${pair.replica.port},127.0.0.1:${pair.primary.port}/postgres?target_session_attrs=read-write`
     const retrying = defineDb({ url: reversed, applicationName: APP_RETRY, ...options })
+    // A third engine (a query parameter of its own) with prePing: the ping's answer is what tells it.
+    const pinged = defineDb({ url: `${pair.multiHostUrl}&connect_timeout=10`, applicationName: APP_PING, ...options, pool: { ...options.pool, prePing: true } })
     try {
       expect(await warm(plain, 'plain')).toEqual([pair.primary.port, pair.primary.port, pair.primary.port])
       expect(await warm(retrying, 'retrying')).toEqual([pair.primary.port, pair.primary.port, pair.primary.port])
+      expect(await warm(pinged, 'pinged')).toEqual([pair.primary.port, pair.primary.port, pair.primary.port])
       expect(await pgConnectionCount(pair.primary.url, APP)).toBe(3)
 
       // A write in a transaction that is read-only by choice stays the server's error: not retryable, nothing dropped.
@@ -100,9 +105,17 @@ describe('a host that stops taking writes while the pool holds connections to it
       expect(retried).toBe(pair.replica.port)
       expect(attempts).toBe(2)
       expect(await pgConnectionCount(pair.primary.url, APP_RETRY)).toBe(0)
-      for (const db of [plain, retrying]) expect(db.stats()).toMatchObject({ busy: 0, waiting: 0 })
+
+      // With prePing, no scope fails: the ping hears that the host turned read-only, and the connection is dropped.
+      const viaPing = await pinged.scope(async (tx) => {
+        await sql`INSERT INTO acks (id) VALUES ('pinged-after')`.execute(tx)
+        return portOf(tx)
+      })
+      expect(viaPing).toBe(pair.replica.port)
+      expect(await pgConnectionCount(pair.primary.url, APP_PING)).toBe(0)
+      for (const db of [plain, retrying, pinged]) expect(db.stats()).toMatchObject({ busy: 0, waiting: 0 })
     } finally {
-      await Promise.all([plain.dispose(), retrying.dispose()])
+      await Promise.all([plain.dispose(), retrying.dispose(), pinged.dispose()])
     }
   }, 90_000)
 })
