@@ -48,7 +48,7 @@ describe.skipIf(missing !== undefined && !pgAutoctlRequired())('chaos: pg_auto_f
     }
   }, 600_000)
 
-  it('read replicas through two switchovers: reads succeed and see what was written while the listed replica is the primary, and go to a standby again once the roles are back', async () => {
+  it('read replicas through two switchovers: the promoted replica leaves the rotation (reads go to the primary and see what was written), and comes back once it is a standby again', async () => {
     const formation = f.formation
     const start = await formation.roles()
     const db = defineDb({ url: formation.uri, replicas: [start.secondary.tlsUrl], replicaHealthCheckMs: 200, pool: { max: 4 }, logger: { warn: () => undefined } })
@@ -66,7 +66,10 @@ describe.skipIf(missing !== undefined && !pgAutoctlRequired())('chaos: pg_auto_f
         async (tx) => ({ where: await whereRead(tx), rows: (await sql<{ id: string }>`SELECT id FROM replica_marks WHERE id = ${mark}`.execute(tx)).rows.length }),
         { readOnly: true, retry: retryable },
       )
-      expect(seen, 'after: the read sees the write, on the primary (the listed replica or the fallback, the same node)').toEqual({ where: { port: start.secondary.port, standby: false }, rows: 1 })
+      expect(seen, 'after: the read sees the write, on the primary').toEqual({ where: { port: start.secondary.port, standby: false }, rows: 1 })
+      // The listed replica was promoted: once its server says so it leaves the rotation, and reads go to the primary.
+      for (let i = 0; i < 3; i++) expect(await whereRead(db.replica)).toEqual({ port: start.secondary.port, standby: false })
+      expect(db.replicaHealth(), 'the promoted replica is out of the rotation').toEqual([expect.objectContaining({ healthy: false })])
 
       await switchOver(formation)
       // Roles back: the listed replica is a standby again, and reads go there once its health check passes.
@@ -77,6 +80,7 @@ describe.skipIf(missing !== undefined && !pgAutoctlRequired())('chaos: pg_auto_f
         where = await whereRead(db.replica).catch(() => undefined)
       }
       expect(where, 'roles back: reads go to the standby again').toEqual({ port: start.secondary.port, standby: true })
+      expect(db.replicaHealth()).toEqual([expect.objectContaining({ healthy: true })])
     } finally {
       await db.dispose()
     }
