@@ -17,6 +17,7 @@
  *   server's packets until `execute` returns true. When the connection fails it calls the command's `onResult(err)`.
  * - `connection._resetSequenceId()` / `_bumpSequenceId(n)`: the packet sequence number, which mysql2 checks on every
  *   packet it reads and which restarts with each command.
+ * - `connection.stream`: the socket, corked while a pipeline writes, so that its statements leave in one write.
  * - `connection.config.compress`: the compressed protocol numbers its packets on a second counter; pipelining is
  *   not offered there (`canPipeline` says no) and the caller sends one statement at a time.
  *
@@ -48,6 +49,8 @@ export interface ConnectionInternals {
   _resetSequenceId(): void
   _bumpSequenceId(n: number): void
   readonly config: { readonly compress?: boolean }
+  /** The socket (TCP, TLS or Unix). */
+  readonly stream: { cork(): void; uncork(): void }
 }
 
 type CreateQuery = (sql: string, values: unknown[] | undefined, callback: QueryCallback | undefined, config: object) => MysqlCommand
@@ -76,9 +79,15 @@ class Pipeline extends Command {
 
   override execute(packet: unknown, connection: ConnectionInternals): boolean {
     if (!this.#started) {
-      // Started by the connection (no packet): each query resets the sequence number and writes its COM_QUERY.
+      // Started by the connection (no packet): each query resets the sequence number and writes its COM_QUERY, all
+      // of them into one write of the socket.
       this.#started = true
-      for (const q of this.#queries) q.execute(undefined, connection)
+      connection.stream.cork()
+      try {
+        for (const q of this.#queries) q.execute(undefined, connection)
+      } finally {
+        connection.stream.uncork()
+      }
       return false
     }
     if (!this.#queries[this.#current]!.execute(packet, connection)) return false
