@@ -3,8 +3,9 @@
  * counted in instructions by `valgrind --tool=callgrind`, which a busy machine cannot blur the way it blurs CPU time.
  * It runs the same process twice, with N transactions and with none (each after 300 warm-up transactions), and prints
  * the difference per transaction. `--repo` points at another checkout of dbscope (its `src/`), to compare before and
- * after a change. `--dialect mysql` runs it on MariaDB through mysql2; `--contender raw` counts the hand-written
- * driver (pg.Pool, or a mysql2 pool with START TRANSACTION … COMMIT) instead of `db.scope`, for the ratio of the two.
+ * after a change. `--dialect mysql` runs it on MariaDB through mysql2. `--contender` picks what is counted: `scope`
+ * (the default), `raw` (the hand-written driver: pg.Pool, or a mysql2 pool with START TRANSACTION … COMMIT),
+ * `db.kysely` (the two statements as autocommit statements on `db.kysely`) or `kysely` (the same on bare Kysely).
  *
  * @example
  * npx tsx bench/scope-instructions.ts                        # this checkout, PostgreSQL, N = 1500 (several minutes)
@@ -13,6 +14,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
+import { Kysely, MysqlDialect, PostgresDialect } from 'kysely'
 import mysql from 'mysql2'
 import pg from 'pg'
 
@@ -27,7 +29,8 @@ const DB_NAME = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.
 const WARM = 300
 
 type Dialect = 'postgres' | 'mysql'
-type ContenderName = 'scope' | 'raw'
+type ContenderName = 'scope' | 'raw' | 'db.kysely' | 'kysely'
+const CONTENDERS: readonly ContenderName[] = ['scope', 'raw', 'db.kysely', 'kysely']
 
 function databaseUrl(dialect: Dialect): string {
   const u = new URL(dialect === 'mysql' ? MYSQL_URL : PG_URL)
@@ -38,17 +41,35 @@ function databaseUrl(dialect: Dialect): string {
 /** One transaction of the workload on row `id`, by the contender. */
 type Tx = (id: number) => Promise<void>
 
-async function scopeContender(repo: string, dialect: Dialect): Promise<{ tx: Tx; close(): Promise<void> }> {
+interface Acc {
+  acc: { id: number; balance: number }
+}
+
+/** The workload's two statements on `k` (a scope's tx, or autocommit statements on db.kysely or bare Kysely). */
+async function statements(k: Kysely<Acc>, id: number): Promise<void> {
+  const r = await k.selectFrom('acc').select(['id', 'balance']).where('id', '=', id).executeTakeFirstOrThrow()
+  await k.updateTable('acc').set({ balance: r.balance + 1 }).where('id', '=', id).execute()
+}
+
+/** `db.scope` around the two statements, or (`autocommit`) the two statements on `db.kysely`. */
+async function dbscopeContender(repo: string, dialect: Dialect, autocommit: boolean): Promise<{ tx: Tx; close(): Promise<void> }> {
   const { defineDb } = (await import(resolve(repo, 'src/index.ts'))) as typeof import('../src/index.js')
-  const db = defineDb<{ acc: { id: number; balance: number } }>({ url: databaseUrl(dialect), pool: { max: 1 } })
+  const db = defineDb<Acc>({ url: databaseUrl(dialect), pool: { max: 1 } })
   return {
-    tx: (id) =>
-      db.scope(async (tx) => {
-        const r = await tx.selectFrom('acc').select(['id', 'balance']).where('id', '=', id).executeTakeFirstOrThrow()
-        await tx.updateTable('acc').set({ balance: r.balance + 1 }).where('id', '=', id).execute()
-      }),
+    tx: autocommit ? (id) => statements(db.kysely, id) : (id) => db.scope((tx) => statements(tx, id)),
     close: () => db.dispose(),
   }
+}
+
+/** Bare Kysely, the two statements as autocommit statements: the peer of `db.kysely`. */
+function bareKysely(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
+  const url = databaseUrl(dialect)
+  const dialectOf =
+    dialect === 'mysql'
+      ? new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 1 }) })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
+  const k = new Kysely<Acc>({ dialect: dialectOf })
+  return { tx: (id) => statements(k, id), close: () => k.destroy() }
 }
 
 function rawContender(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
@@ -88,7 +109,12 @@ function rawContender(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
 
 /** The measured process: WARM + n transactions at concurrency 1, by the contender. */
 async function child(repo: string, dialect: Dialect, contender: ContenderName, n: number): Promise<void> {
-  const c = contender === 'raw' ? rawContender(dialect) : await scopeContender(repo, dialect)
+  const c =
+    contender === 'raw'
+      ? rawContender(dialect)
+      : contender === 'kysely'
+        ? bareKysely(dialect)
+        : await dbscopeContender(repo, dialect, contender === 'db.kysely')
   for (let i = 0; i < WARM + n; i++) await c.tx(1 + (i % 100))
   await c.close()
 }
@@ -137,12 +163,13 @@ if (args[0] === '--child') {
   const repo = resolve(arg('repo', resolve(import.meta.dirname, '..')))
   const n = Number(arg('n', '1500'))
   const dialect: Dialect = arg('dialect', 'postgres') === 'mysql' ? 'mysql' : 'postgres'
-  const contender: ContenderName = arg('contender', 'scope') === 'raw' ? 'raw' : 'scope'
+  const picked = arg('contender', 'scope') as ContenderName
+  const contender: ContenderName = CONTENDERS.includes(picked) ? picked : 'scope'
   await prepare(dialect)
   // The empty run first, so that tsx's transform cache is warm for both runs alike.
   instructions(repo, dialect, contender, 0)
   const base = instructions(repo, dialect, contender, 0)
   const total = instructions(repo, dialect, contender, n)
-  const who = contender === 'raw' ? `raw ${dialect === 'mysql' ? 'mysql2' : 'pg'}` : repo
+  const who = contender === 'raw' ? `raw ${dialect === 'mysql' ? 'mysql2' : 'pg'}` : contender === 'kysely' ? 'bare Kysely' : `${repo} ${contender}`
   console.log(`${who} (${dialect}): ${((total - base) / n / 1e6).toFixed(3)} M instructions per transaction (${n} transactions; process ${(base / 1e9).toFixed(2)} G without them)`)
 }
