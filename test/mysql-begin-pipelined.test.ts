@@ -11,6 +11,7 @@ import mysql, { type Connection } from 'mysql2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MysqlConnection } from '../src/dialects/mysql/connection.js'
 import { mysqlColumnConverters } from '../src/dialects/mysql/values.js'
+import { socketTraffic } from './support/socket-traffic.js'
 import { useTestDatabase } from './support/test-db.js'
 
 const testDb = useTestDatabase('mysql', 'begin_pipelined')
@@ -33,19 +34,6 @@ afterEach(() => {
 
 const begin = (...sqls: string[]) => sqls.map((sql) => ({ sql, parameters: [] }))
 
-/** Records socket writes ('W') and reads ('R') on `c` from now on. */
-function traffic(c: Connection): string[] {
-  const log: string[] = []
-  const stream = (c as unknown as { stream: NodeJS.WritableStream & NodeJS.EventEmitter }).stream
-  const write = stream.write.bind(stream)
-  stream.write = ((...args: Parameters<typeof write>) => {
-    log.push('W')
-    return write(...args)
-  }) as typeof stream.write
-  stream.prependListener('data', () => log.push('R'))
-  return log
-}
-
 /** A user variable's value on `c`, read past MysqlConnection (which may refuse statements). */
 const variable = (c: Connection, name: string) =>
   new Promise<unknown>((resolve, reject) =>
@@ -56,7 +44,7 @@ describe('MySQL BEGIN with the first statement', () => {
   it('START TRANSACTION and the statement both leave before the first answer, and the statement runs in the transaction', async () => {
     const c = await raw()
     const conn = new MysqlConnection(c, mysqlColumnConverters(undefined))
-    const log = traffic(c)
+    const log = socketTraffic(c)
     const r = await conn.queryAfter<{ t: number; x: number }>(begin('START TRANSACTION'), 'SELECT @@in_transaction AS t, ? AS x', [7])
     expect(r.rows).toEqual([{ t: 1, x: 7 }])
     expect(log.slice(0, 3)).toEqual(['W', 'W', 'R'])
@@ -67,7 +55,7 @@ describe('MySQL BEGIN with the first statement', () => {
     const c = await raw()
     const conn = new MysqlConnection(c, mysqlColumnConverters(undefined))
     await conn.query('CREATE TABLE IF NOT EXISTS iso_t (id int PRIMARY KEY) ENGINE=InnoDB', [])
-    const log = traffic(c)
+    const log = socketTraffic(c)
     await conn.queryAfter(begin('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'START TRANSACTION READ ONLY'), 'SELECT COUNT(*) AS n FROM iso_t', [])
     expect(log.slice(0, 4)).toEqual(['W', 'W', 'W', 'R'])
     const level = await conn.query<{ l: string; ro: number }>(
@@ -82,7 +70,7 @@ describe('MySQL BEGIN with the first statement', () => {
     const c = await raw()
     const conn = new MysqlConnection(c, mysqlColumnConverters(undefined))
     await conn.query("XA START 'begin_rw'", [])
-    const log = traffic(c)
+    const log = socketTraffic(c)
     const err = await conn.queryAfter(begin('START TRANSACTION READ WRITE'), 'SET @ran = 1', []).then(
       () => undefined,
       (e: { code?: string }) => e,

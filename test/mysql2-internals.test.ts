@@ -5,6 +5,7 @@
 import mysql, { type Connection, type FieldPacket } from 'mysql2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { canPipeline, createQuery, QueryCommand, sendPipelined } from '../src/dialects/mysql/mysql2-internals.js'
+import { socketTraffic } from './support/socket-traffic.js'
 import { useTestDatabase } from './support/test-db.js'
 
 const testDb = useTestDatabase('mysql', 'mysql2_internals')
@@ -48,19 +49,6 @@ function send(c: Connection, sqls: readonly string[]): Promise<Answer[]> {
   })
 }
 
-/** Records the order of socket writes ('W') and reads ('R') on `c` from now on. */
-function traffic(c: Connection): string[] {
-  const log: string[] = []
-  const stream = (c as unknown as { stream: NodeJS.WritableStream & NodeJS.EventEmitter }).stream
-  const write = stream.write.bind(stream)
-  stream.write = ((...args: Parameters<typeof write>) => {
-    log.push('W')
-    return write(...args)
-  }) as typeof stream.write
-  stream.prependListener('data', () => log.push('R'))
-  return log
-}
-
 describe('mysql2 internals', () => {
   it('mysql2 exports createQuery, whose Query command extends a Command with execute and emit', () => {
     expect(typeof createQuery).toBe('function')
@@ -83,7 +71,7 @@ describe('mysql2 internals', () => {
 
   it('a pipeline writes every statement before the first answer, and each callback gets its own answer, in order', async () => {
     const c = await connection()
-    const log = traffic(c)
+    const log = socketTraffic(c)
     const warnings: unknown[] = []
     c.on('warn', (w) => warnings.push(w))
     const answers = await send(c, ['SELECT 1 AS a', 'SELECT 2 AS b', 'SELECT 3 AS c'])
