@@ -50,7 +50,9 @@ export interface RawConnection {
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /**
    * Runs the `prefix` statements (BEGIN, a scope's settings) and then the statement, in one round trip where the
-   * dialect can. The statement never runs when a prefix statement fails.
+   * dialect can. When a prefix statement fails, the call rejects with its error and the statement's result is never
+   * returned: PostgreSQL skips the statement; MySQL sends a prefix that can fail on a live connection alone first,
+   * and marks the connection broken when one fails (see MysqlConnection.queryAfter).
    */
   queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /** Streams rows in chunks. */
