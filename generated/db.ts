@@ -17,9 +17,9 @@ export const UserRoleValues = ["admin", "editor", "reader"] as const
 /** Column types that are read as one type and written as another, shared by the tables below. */
 export type Int4Column = ColumnType<number, bigint | number, bigint | number>
 export type Int8Column = ColumnType<string, bigint | number | string, bigint | number | string>
-export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
-export type NumericColumn = ColumnType<string, bigint | number | string, bigint | number | string>
 export type JsonbColumn = ColumnType<JsonValue, JsonArray | JsonObject | boolean | number | string, JsonArray | JsonObject | boolean | number | string>
+export type NumericColumn = ColumnType<string, bigint | number | string, bigint | number | string>
+export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
 /** A column that has a default: optional on insert. */
 export type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never
 
