@@ -23,7 +23,7 @@
  * npx tsx bench/typecheck.ts --baseline old/dist/esm/codegen/cli.js  # also another build's output, as "dbgen baseline"
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createPostgresDatabase } from './synthetic-schema.js'
@@ -53,6 +53,8 @@ interface Output {
 interface Sample {
   readonly instantiations: number
   readonly types: number
+  readonly parseS: number
+  readonly bindS: number
   readonly checkS: number
   readonly cpuS: number
   readonly heapMb: number
@@ -107,6 +109,8 @@ function compile(app: string): Sample {
   return {
     instantiations: num('Instantiations'),
     types: num('Types'),
+    parseS: num('Parse time'),
+    bindS: num('Bind time'),
     checkS: num('Check time'),
     cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
     heapMb: num('Memory used') / 1024,
@@ -134,11 +138,14 @@ async function main(): Promise<void> {
         for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
           c.samples.push(compile(c.dir))
           const s = c.samples.at(-1) as Sample
-          process.stderr.write(`round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, check ${s.checkS} s, CPU ${s.cpuS.toFixed(1)} s, heap ${s.heapMb.toFixed(0)} MB\n`)
+          process.stderr.write(
+            `round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, parse ${s.parseS} s, bind ${s.bindS} s, ` +
+              `check ${s.checkS} s, CPU ${s.cpuS.toFixed(1)} s, heap ${s.heapMb.toFixed(0)} MB\n`,
+          )
         }
       }
     }
-    report([...apps].map(([n, cs]) => ({ n, rows: cs.map((c) => ({ name: c.output.name, samples: c.samples })) })), started)
+    report([...apps].map(([n, cs]) => ({ n, rows: cs.map((c) => ({ name: c.output.name, samples: c.samples })) })), outputs, started)
   } finally {
     if (args.includes('--keep')) console.error(`kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
@@ -150,27 +157,43 @@ interface Row {
   readonly samples: readonly Sample[]
 }
 
-function report(groups: readonly { n: number; rows: readonly Row[] }[], started: number): void {
+function report(groups: readonly { n: number; rows: readonly Row[] }[], outputs: readonly Output[], started: number): void {
   const version = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' }).stdout.replace(/^Version /, '').trim()
   const load = loadavg().map((x) => x.toFixed(1)).join(' ')
   console.log(
     `typecheck bench: ${tables} tables × 22 columns + ${views} views; tsc ${version} --strict --skipLibCheck --noEmit; ` +
       `medians of ${rounds} round${rounds === 1 ? '' : 's'}; load average ${load} on ${cpus().length} CPUs`,
   )
-  const head = ['queries', 'output', 'instantiations', 'types', 'check', 'CPU', 'heap', 'RSS']
+  console.log(`generated types: ${outputs.map((o) => `${o.name} ${(statSync(o.file).size / 1e6).toFixed(2)} MB`).join(', ')}`)
+  const head = ['queries', 'output', 'instantiations', 'types', 'parse', 'bind', 'check', 'CPU', 'heap', 'RSS']
   const lines: string[][] = [head]
   const int = (x: number) => Math.round(x).toLocaleString('en-US')
   const x = (p: number, q: number) => `${(p / q).toFixed(2)}×`
   for (const g of groups) {
     const med = g.rows.map((r) => {
       const m = (f: (s: Sample) => number) => median(r.samples.map(f))
-      return { name: r.name, inst: m((s) => s.instantiations), types: m((s) => s.types), check: m((s) => s.checkS), cpu: m((s) => s.cpuS), heap: m((s) => s.heapMb), rss: m((s) => s.rssMb) }
+      return {
+        name: r.name,
+        inst: m((s) => s.instantiations),
+        types: m((s) => s.types),
+        parse: m((s) => s.parseS),
+        bind: m((s) => s.bindS),
+        check: m((s) => s.checkS),
+        cpu: m((s) => s.cpuS),
+        heap: m((s) => s.heapMb),
+        rss: m((s) => s.rssMb),
+      }
     })
-    for (const m of med) lines.push([String(g.n), m.name, int(m.inst), int(m.types), `${m.check.toFixed(1)} s`, `${m.cpu.toFixed(1)} s`, `${int(m.heap)} MB`, `${int(m.rss)} MB`])
+    const sec = (x: number) => `${x.toFixed(1)} s`
+    for (const m of med) lines.push([String(g.n), m.name, int(m.inst), int(m.types), sec(m.parse), sec(m.bind), sec(m.check), sec(m.cpu), `${int(m.heap)} MB`, `${int(m.rss)} MB`])
     const peer = med.find((m) => m.name === 'kysely-codegen')
     for (const m of med) {
       if (!peer || m === peer) continue
-      lines.push([String(g.n), `${m.name} / ${peer.name}`, x(m.inst, peer.inst), x(m.types, peer.types), x(m.check, peer.check), x(m.cpu, peer.cpu), x(m.heap, peer.heap), x(m.rss, peer.rss)])
+      lines.push([
+        String(g.n),
+        `${m.name} / ${peer.name}`,
+        ...[[m.inst, peer.inst], [m.types, peer.types], [m.parse, peer.parse], [m.bind, peer.bind], [m.check, peer.check], [m.cpu, peer.cpu], [m.heap, peer.heap], [m.rss, peer.rss]].map(([a, b]) => x(a as number, b as number)),
+      ])
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)))
