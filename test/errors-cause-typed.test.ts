@@ -12,6 +12,7 @@ import { buildPackage, REPO_ROOT, TSC } from './support/built-package.js'
 const work = mkdtempSync(join(tmpdir(), 'dbscope-cause-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
+// Builds the package (two tsc runs) and checks two apps: minutes, not seconds, on a busy machine.
 it('an ES2017 app reads err.cause and the driver fields of a QueryError without a cast', () => {
   const pkg = buildPackage(join(work, 'dbscope'))
   const app = join(work, 'app')
@@ -44,4 +45,4 @@ it('an ES2017 app reads err.cause and the driver fields of a QueryError without 
   writeFileSync(join(app, 'app.ts'), 'export const c = (e: Error): unknown => e.cause\n')
   const bare = spawnSync(process.execPath, [TSC, '-p', app], { encoding: 'utf8' })
   expect(bare.stdout).toMatch(/Property 'cause' does not exist/)
-})
+}, 180_000)

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams, type SpawnSyncRe
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { buildPackage, REPO_ROOT, TSC } from './support/built-package.js'
 import { createTestDatabase, withPg, type TestDatabase } from './support/test-db.js'
 
@@ -95,13 +95,20 @@ describe('examples/monorepo', () => {
   describe('apps/api', () => {
     let api: Api
 
-    beforeAll(async () => {
+    // One API process per test: the SIGTERM test ends its process, and the other must not find it gone.
+    beforeEach(async () => {
       api = await startApi()
     }, 30_000)
 
-    afterAll(() => {
-      if (api.child.exitCode === null) api.child.kill('SIGKILL')
-    })
+    afterEach(async () => {
+      if (api.child.exitCode === null) {
+        const exited = new Promise((resolve) => api.child.once('exit', resolve))
+        api.child.kill('SIGKILL')
+        await exited
+      }
+      // Its connections end with it; the SIGTERM test counts the server sessions left on this database.
+      await waitFor(async () => (await withPg((c) => c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name]), database.url)).rows[0].n === 0, 10_000)
+    }, 20_000)
 
     it('answers real requests, one db.scope per request, with the request id in the logs', async () => {
       const created = await api.fetch('/users', { method: 'POST', body: JSON.stringify({ email: 'ada@example.com', displayName: 'Ada' }), headers: { 'x-request-id': 'req-ada' } })
