@@ -3,8 +3,8 @@
  * bench/codegen uses (1,000 tables × 22 columns + 50 views on PostgreSQL), each compiled with the same app of N
  * typical Kysely queries (bench/typecheck-app.ts) by the project's `tsc --extendedDiagnostics`, strict with
  * skipLibCheck. The outputs alternate within each round; the table shows medians over the rounds and each dbgen
- * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `check` is tsc's
- * own (wall-clock) check time, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
+ * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `parse`, `bind`
+ * and `check` are tsc's own (wall-clock) phase times, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
  * `heap` what tsc reports as memory used after a forced GC, `RSS` the peak resident set. Needs `npm run build` first
  * (it runs `dist/esm/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
  *
@@ -14,7 +14,26 @@
  * table and column names: at 1,000 tables a two-table join costs about 29.5 k instantiations (24 per table in `DB`,
  * while Kysely works out the constraint of `innerJoin`'s column arguments by distributing
  * `ExtractAliasFromTableExpression` over `TableExpression<DB, TB>`, two members per table), a `where` about 2.3 k
- * (mostly per column name), a select or update about 1 per table. Both outputs pay it alike.
+ * (mostly per column name), a select or update about 1 per table. Both outputs pay it alike. Per kind, 10 queries
+ * each over the 1,000 tables: a select with two `where`s 3.7 k, an insert 0.9 k, an update 4.2 k, a join 29.5 k
+ * (25.8 k of it `selectFrom(…).innerJoin(…)` alone); kysely-codegen's output within 0.6% of each, but the insert
+ * (+4.6%). Tried for the marginal cost: nullable shared column types as one `ColumnType` (`Nullable<Int8Column>`, no
+ * `| null` union for Kysely's `SelectType` to distribute over) changed nothing (+2 instantiations at N = 20).
+ *
+ * The fixed cost is the text tsc reads. With each read/write column type spelled out in every column
+ * (`ColumnType<string | null, bigint | number | string | null, …>`), dbgen's `db.ts` for this schema was 1.52 MB
+ * against kysely-codegen's 0.62 MB: an app of one query compiled in 15.48 G instructions (valgrind callgrind, node
+ * --single-threaded) against kysely-codegen's 14.34 G, with 173 MB of heap against 143 MB. Declaring each such type
+ * once (`Int8Column | null`, `WithDefault<TimestamptzColumn>`, codegen/emit/column-aliases.ts) made it 0.84 MB and
+ * 14.79 G, 150 MB: 61% of the gap gone. What is left matches the 3,050 row aliases (`User`, `NewUser`,
+ * `UserUpdate`), which kysely-codegen does not write: 10 k more identifiers and 6 k more symbols than its file. The
+ * names cost 346 instantiations, once (964,292 → 964,638 at N = 100, the same +346 at N = 20). At N = 100 (3 rounds,
+ * load average 8–14 on 2 CPUs): CPU 45.1 s against kysely-codegen's 44.8 s (1.01×; before: 53.4 s, 1.19×), heap 186
+ * MB against 179 MB (before: 209 MB), instantiations 0.999×, types 0.98×.
+ *
+ * 0.8× of kysely-codegen is out of reach from the output's side: of 965,544 instantiations at N = 100, about 15 k
+ * are fixed and 9.5 k per query are Kysely's own inference, equal for both outputs (9,498 vs 9,505); with no fixed
+ * cost at all the ratio would be 0.98×.
  *
  * @example
  * npx tsx bench/typecheck.ts                          # N = 100 and 300, 2 rounds
