@@ -2,8 +2,8 @@
  * Shared, named column types for `db.ts`: each column type that reads as one type and writes as another
  * (`ColumnType<Select, Insert, Update>`) is declared once, named after the database type it comes from, and the
  * tables refer to it by name (`big_count: Int8Column | null`, `created_at: WithDefault<TimestamptzColumn>`). On a
- * big schema this halves the text tsc parses and binds; Kysely's `Selectable`, `Insertable` and `Updateable` give
- * exactly the types the spelled-out form gave, since they distribute over `| null`.
+ * big schema this nearly halves the text tsc parses and binds; Kysely's `Selectable`, `Insertable` and `Updateable`
+ * give exactly the types the spelled-out form gave, since they distribute over `| null`.
  *
  * @example
  * const aliases = new ColumnAliases(plan.typeRegistry())
