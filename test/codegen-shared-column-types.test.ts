@@ -86,7 +86,7 @@ it('names each read/write type once, and Kysely derives the same row types as fr
   expect(status).toBe(0)
 }, 120_000)
 
-it('leaves names tables and rows already have to them, and numbers its own', () => {
+it('leaves the names tables and rows already have to them, and numbers its own', () => {
   const { text } = emitTypes(model)
   expect(text).toContain('export type Int8Column = Selectable<Int8ColumnsTable>\n')
   expect(text).toContain('export type WithDefault = Selectable<WithDefaultsTable>\n')
