@@ -29,7 +29,8 @@
  * `UserUpdate`), which kysely-codegen does not write: 10 k more identifiers and 6 k more symbols than its file. The
  * names cost 346 instantiations, once (964,292 → 964,638 at N = 100, the same +346 at N = 20). At N = 100 (3 rounds,
  * load average 8–14 on 2 CPUs): CPU 45.1 s against kysely-codegen's 44.8 s (1.01×; before: 53.4 s, 1.19×), heap 186
- * MB against 179 MB (before: 209 MB), instantiations 0.999×, types 0.98×. At N = 300 (2 rounds, load average 5–6): CPU
+ * MB against 179 MB (before: 209 MB), instantiations 0.999×, types 0.98×; rerun at load average 5–6, 2 rounds: CPU
+ * 30.5 s against 30.4 s (1.00×). At N = 300 (2 rounds, load average 5–6): CPU
  * 72.4 s against 81.4 s (0.89×), tsc's check time 76.9 s against 90.9 s (0.85×), instantiations 2,877,634 against
  * 2,879,949. CPU time still moves ±10% between rounds here; the instruction counts above do not.
  *
