@@ -6,7 +6,7 @@
  *
  * @example
  * npx tsx bench/engine.ts                      # PostgreSQL and MariaDB, 11 rounds of 1.5 s, 16 concurrent clients
- * BENCH_ROUNDS=9 BENCH_MS=3000 BENCH_CONCURRENCY=8 BENCH_DIALECTS=postgres npx tsx bench/engine.ts
+ * BENCH_ROUNDS=9 BENCH_MS=3000 BENCH_CONCURRENCY=8 BENCH_DIALECTS=postgres BENCH_DB=my_bench npx tsx bench/engine.ts
  */
 import { Kysely, MysqlDialect, PostgresDialect } from 'kysely'
 import mysql from 'mysql2'
@@ -25,7 +25,8 @@ const ROWS = 1_000
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'postgres,mysql').split(',')
 const PG_ADMIN = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const MY_ADMIN = process.env.DBSCOPE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
-const DB_NAME = 'dbscope_bench'
+/** The database the bench (re)creates its table in: another name lets two runs share a server. */
+const DB_NAME = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.env.BENCH_DB! : 'dbscope_bench'
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url)

@@ -1,15 +1,21 @@
 /**
- * bench/scope-instructions: the client's cost of one `db.scope` (SELECT by pk; UPDATE by pk) on PostgreSQL, counted
- * in instructions by `valgrind --tool=callgrind`, which a busy machine cannot blur the way it blurs CPU time. It runs
- * the same process twice, with N scopes and with none (each after 300 warm-up scopes), and prints the difference per
- * scope. `--repo` points at another checkout of dbscope (its `src/`), to compare before and after a change.
+ * bench/scope-instructions: the client's cost of one transaction of the bench's workload (SELECT by pk; UPDATE by pk)
+ * counted in instructions by `valgrind --tool=callgrind`, which a busy machine cannot blur the way it blurs CPU time.
+ * It runs the same process twice, with N transactions and with none (each after 300 warm-up transactions), and prints
+ * the difference per transaction. `--repo` points at another checkout of dbscope (its `src/`), to compare before and
+ * after a change. `--dialect mysql` runs it on MariaDB through mysql2. `--contender` picks what is counted: `scope`
+ * (the default), `raw` (the hand-written driver: pg.Pool, or a mysql2 pool with START TRANSACTION … COMMIT),
+ * `db.kysely` (the two statements as autocommit statements on `db.kysely`) or `kysely` (the same on bare Kysely).
  *
  * @example
- * npx tsx bench/scope-instructions.ts                       # this checkout, N = 1500 (several minutes)
- * npx tsx bench/scope-instructions.ts --repo ../old --n 500 # another checkout
+ * npx tsx bench/scope-instructions.ts                        # this checkout, PostgreSQL, N = 1500 (several minutes)
+ * npx tsx bench/scope-instructions.ts --repo ../old --n 500  # another checkout
+ * npx tsx bench/scope-instructions.ts --dialect mysql --contender raw --n 500
  */
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
+import { Kysely, MysqlDialect, PostgresDialect } from 'kysely'
+import mysql from 'mysql2'
 import pg from 'pg'
 
 const args = process.argv.slice(2)
@@ -18,36 +24,117 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback
 }
 const PG_URL = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const DB_NAME = 'dbscope_bench_instructions'
+const MYSQL_URL = process.env.DBSCOPE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
+const DB_NAME = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.env.BENCH_DB! : 'dbscope_bench_instructions'
 const WARM = 300
 
-function databaseUrl(): string {
-  const u = new URL(PG_URL)
+type Dialect = 'postgres' | 'mysql'
+type ContenderName = 'scope' | 'raw' | 'db.kysely' | 'kysely'
+const CONTENDERS: readonly ContenderName[] = ['scope', 'raw', 'db.kysely', 'kysely']
+
+function databaseUrl(dialect: Dialect): string {
+  const u = new URL(dialect === 'mysql' ? MYSQL_URL : PG_URL)
   u.pathname = `/${DB_NAME}`
   return u.toString()
 }
 
-/** The measured process: WARM + n scopes at concurrency 1 with the checkout's own src/. */
-async function child(repo: string, n: number): Promise<void> {
-  const { defineDb } = (await import(resolve(repo, 'src/index.ts'))) as typeof import('../src/index.js')
-  const db = defineDb<{ acc: { id: number; balance: number } }>({ url: databaseUrl(), pool: { max: 1 } })
-  for (let i = 0; i < WARM + n; i++) {
-    const id = 1 + (i % 100)
-    await db.scope(async (tx) => {
-      const r = await tx.selectFrom('acc').select(['id', 'balance']).where('id', '=', id).executeTakeFirstOrThrow()
-      await tx.updateTable('acc').set({ balance: r.balance + 1 }).where('id', '=', id).execute()
-    })
-  }
-  await db.dispose()
+/** One transaction of the workload on row `id`, by the contender. */
+type Tx = (id: number) => Promise<void>
+
+interface Acc {
+  acc: { id: number; balance: number }
 }
 
-async function prepare(): Promise<void> {
+/** The workload's two statements on `k` (a scope's tx, or autocommit statements on db.kysely or bare Kysely). */
+async function statements(k: Kysely<Acc>, id: number): Promise<void> {
+  const r = await k.selectFrom('acc').select(['id', 'balance']).where('id', '=', id).executeTakeFirstOrThrow()
+  await k.updateTable('acc').set({ balance: r.balance + 1 }).where('id', '=', id).execute()
+}
+
+/** `db.scope` around the two statements, or (`autocommit`) the two statements on `db.kysely`. */
+async function dbscopeContender(repo: string, dialect: Dialect, autocommit: boolean): Promise<{ tx: Tx; close(): Promise<void> }> {
+  const { defineDb } = (await import(resolve(repo, 'src/index.ts'))) as typeof import('../src/index.js')
+  const db = defineDb<Acc>({ url: databaseUrl(dialect), pool: { max: 1 } })
+  return {
+    tx: autocommit ? (id) => statements(db.kysely, id) : (id) => db.scope((tx) => statements(tx, id)),
+    close: () => db.dispose(),
+  }
+}
+
+/** Bare Kysely, the two statements as autocommit statements: the peer of `db.kysely`. */
+function bareKysely(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
+  const url = databaseUrl(dialect)
+  const dialectOf =
+    dialect === 'mysql'
+      ? new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 1 }) })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
+  const k = new Kysely<Acc>({ dialect: dialectOf })
+  return { tx: (id) => statements(k, id), close: () => k.destroy() }
+}
+
+function rawContender(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: databaseUrl(dialect), max: 1 })
+    return {
+      async tx(id) {
+        const c = await pool.connect()
+        try {
+          await c.query('BEGIN')
+          const r = await c.query<{ balance: number }>('SELECT id, balance FROM acc WHERE id = $1', [id])
+          await c.query('UPDATE acc SET balance = $1 WHERE id = $2', [r.rows[0]!.balance + 1, id])
+          await c.query('COMMIT')
+        } finally {
+          c.release()
+        }
+      },
+      close: () => pool.end(),
+    }
+  }
+  const pool = mysql.createPool({ uri: databaseUrl(dialect), connectionLimit: 1 }).promise()
+  return {
+    async tx(id) {
+      const c = await pool.getConnection()
+      try {
+        await c.query('START TRANSACTION')
+        const [rows] = await c.query('SELECT id, balance FROM acc WHERE id = ?', [id])
+        await c.query('UPDATE acc SET balance = ? WHERE id = ?', [(rows as { balance: number }[])[0]!.balance + 1, id])
+        await c.query('COMMIT')
+      } finally {
+        c.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}
+
+/** The measured process: WARM + n transactions at concurrency 1, by the contender. */
+async function child(repo: string, dialect: Dialect, contender: ContenderName, n: number): Promise<void> {
+  const c =
+    contender === 'raw'
+      ? rawContender(dialect)
+      : contender === 'kysely'
+        ? bareKysely(dialect)
+        : await dbscopeContender(repo, dialect, contender === 'db.kysely')
+  for (let i = 0; i < WARM + n; i++) await c.tx(1 + (i % 100))
+  await c.close()
+}
+
+async function prepare(dialect: Dialect): Promise<void> {
+  if (dialect === 'mysql') {
+    const c = mysql.createConnection({ uri: MYSQL_URL }).promise()
+    await c.query(`CREATE DATABASE IF NOT EXISTS ${DB_NAME}`)
+    await c.query(`DROP TABLE IF EXISTS ${DB_NAME}.acc`)
+    await c.query(`CREATE TABLE ${DB_NAME}.acc (id int PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB`)
+    await c.query(`INSERT INTO ${DB_NAME}.acc SELECT seq, 0 FROM seq_1_to_100`)
+    await c.end()
+    return
+  }
   const admin = new pg.Client({ connectionString: PG_URL })
   await admin.connect()
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DB_NAME}`)
   await admin.end()
-  const c = new pg.Client({ connectionString: databaseUrl() })
+  const c = new pg.Client({ connectionString: databaseUrl(dialect) })
   await c.connect()
   await c.query('DROP TABLE IF EXISTS acc')
   await c.query('CREATE TABLE acc (id int PRIMARY KEY, balance int NOT NULL)')
@@ -56,11 +143,14 @@ async function prepare(): Promise<void> {
 }
 
 /** Total instructions of one child process under callgrind. */
-function instructions(repo: string, n: number): number {
+function instructions(repo: string, dialect: Dialect, contender: ContenderName, n: number): number {
   const r = spawnSync(
     'valgrind',
-    ['--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, '--import', 'tsx', import.meta.filename, '--child', repo, String(n)],
-    { encoding: 'utf8', cwd: resolve(import.meta.dirname, '..') },
+    [
+      '--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null',
+      process.execPath, '--import', 'tsx', import.meta.filename, '--child', repo, dialect, contender, String(n),
+    ],
+    { encoding: 'utf8', cwd: resolve(import.meta.dirname, '..'), env: { ...process.env, BENCH_DB: DB_NAME } },
   )
   const m = /Collected : (\d+)/.exec(r.stderr)
   if (r.status !== 0 || !m) throw new Error(`callgrind run failed (is valgrind installed?):\n${r.stderr.slice(-2000)}`)
@@ -68,14 +158,18 @@ function instructions(repo: string, n: number): number {
 }
 
 if (args[0] === '--child') {
-  await child(args[1]!, Number(args[2]))
+  await child(args[1]!, args[2] as Dialect, args[3] as ContenderName, Number(args[4]))
 } else {
   const repo = resolve(arg('repo', resolve(import.meta.dirname, '..')))
   const n = Number(arg('n', '1500'))
-  await prepare()
+  const dialect: Dialect = arg('dialect', 'postgres') === 'mysql' ? 'mysql' : 'postgres'
+  const picked = arg('contender', 'scope') as ContenderName
+  const contender: ContenderName = CONTENDERS.includes(picked) ? picked : 'scope'
+  await prepare(dialect)
   // The empty run first, so that tsx's transform cache is warm for both runs alike.
-  instructions(repo, 0)
-  const base = instructions(repo, 0)
-  const total = instructions(repo, n)
-  console.log(`${repo}: ${((total - base) / n / 1e6).toFixed(3)} M instructions per scope (${n} scopes; process ${(base / 1e9).toFixed(2)} G without them)`)
+  instructions(repo, dialect, contender, 0)
+  const base = instructions(repo, dialect, contender, 0)
+  const total = instructions(repo, dialect, contender, n)
+  const who = contender === 'raw' ? `raw ${dialect === 'mysql' ? 'mysql2' : 'pg'}` : contender === 'kysely' ? 'bare Kysely' : `${repo} ${contender}`
+  console.log(`${who} (${dialect}): ${((total - base) / n / 1e6).toFixed(3)} M instructions per transaction (${n} transactions; process ${(base / 1e9).toFixed(2)} G without them)`)
 }

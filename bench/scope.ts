@@ -1,22 +1,27 @@
 /**
  * bench/scope: BEGIN; SELECT by primary key; UPDATE by primary key; COMMIT — at concurrency 1 and 16, raw driver
- * vs Kysely `transaction().execute()` vs `db.scope`, on PostgreSQL (synchronous_commit on and off, set per session
- * for every contender alike) and on MariaDB through mysql2. Contenders alternate within each round; the table shows
- * the median transactions per second over the rounds and the ratio to the raw driver.
+ * vs Kysely `transaction().execute()` (and, on MariaDB, Drizzle's `transaction()`) vs `db.scope`, on PostgreSQL
+ * (synchronous_commit on and off, set per session for every contender alike) and on MariaDB through mysql2.
+ * Contenders alternate within each round; the table shows the median transactions per second over the rounds, the
+ * ratio to the raw driver, and the median of each round's ratio to the raw driver's measurement in that round.
  *
  * More scope contenders: the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost;
  * the statements through `db.current` instead of `tx`; and a scope with `settings`. On PostgreSQL a last one names
  * its statements by hand (parsed once per connection), as dbscope's statement cache does for the scopes: the fair
- * ceiling for all.
+ * ceiling for all. On MariaDB a last one runs its connections with autocommit = 0 and sends no START TRANSACTION:
+ * the ceiling for saving BEGIN's round trip.
  *
  * The telemetry suites compare db.scope with `telemetry: false`, with `@opentelemetry/api` installed but no SDK
  * registered (the default when an application does not set one up), and with the real SDK registered (spans to a
  * no-op exporter, metrics to a reader that is never collected). BASELINE_SRC=/path/to/another/checkout/src/index.ts
- * adds that checkout's db.scope (before telemetry existed, say) as a contender.
+ * adds that checkout's db.scope (before telemetry existed, say) as a contender, there and in the MariaDB suite.
  *
  * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…
  *      SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
  */
+import { eq, sql as drizzleSql } from 'drizzle-orm'
+import { int, mysqlTable } from 'drizzle-orm/mysql-core'
+import { drizzle } from 'drizzle-orm/mysql2'
 import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely'
 import mysql from 'mysql2'
 import pg from 'pg'
@@ -108,15 +113,21 @@ function rawPg(url: string, prepared = false): Contender {
   }
 }
 
-function rawMysql(url: string): Contender {
-  const pool = mysql.createPool({ uri: url, connectionLimit: POOL }).promise()
+/**
+ * Hand-written mysql2. `autocommit0`: connections in autocommit = 0 mode, where the SELECT opens the transaction and
+ * no START TRANSACTION is sent: one round trip fewer, the ceiling for a driver that saves BEGIN's round trip.
+ */
+function rawMysql(url: string, autocommit0 = false): Contender {
+  const callbackPool = mysql.createPool({ uri: url, connectionLimit: POOL })
+  if (autocommit0) callbackPool.on('connection', (c) => c.query('SET autocommit = 0'))
+  const pool = callbackPool.promise()
   return {
-    name: 'raw mysql2 pool',
+    name: autocommit0 ? 'raw mysql2, autocommit=0' : 'raw mysql2 pool',
     async run() {
       const c = await pool.getConnection()
       try {
         const id = randomId()
-        await c.query('START TRANSACTION')
+        if (!autocommit0) await c.query('START TRANSACTION')
         await c.query('SELECT balance FROM bench_accounts WHERE id = ?', [id])
         await c.query('UPDATE bench_accounts SET balance = balance + 1 WHERE id = ?', [id])
         await c.query('COMMIT')
@@ -125,6 +136,28 @@ function rawMysql(url: string): Contender {
       }
     },
     close: () => pool.end(),
+  }
+}
+
+const drizzleAccounts = mysqlTable('bench_accounts', { id: int('id').primaryKey(), balance: int('balance').notNull() })
+
+/** Drizzle ORM through drizzle-orm/mysql2: `db.transaction()` with the same two statements. */
+function drizzleMysql(url: string): Contender {
+  const pool = mysql.createPool({ uri: url, connectionLimit: POOL })
+  const d = drizzle({ client: pool })
+  return {
+    name: 'Drizzle transaction()',
+    async run() {
+      const id = randomId()
+      await d.transaction(async (tx) => {
+        await tx.select({ balance: drizzleAccounts.balance }).from(drizzleAccounts).where(eq(drizzleAccounts.id, id))
+        await tx
+          .update(drizzleAccounts)
+          .set({ balance: drizzleSql`${drizzleAccounts.balance} + 1` })
+          .where(eq(drizzleAccounts.id, id))
+      })
+    },
+    close: () => new Promise<void>((resolve) => pool.end(() => resolve())),
   }
 }
 
@@ -175,9 +208,9 @@ const SCOPE_NAMES: Record<ScopeVariant, string> = {
  * style: code that holds only `db`); or through the tx of a scope with `settings` (PostgreSQL sends set_config with
  * BEGIN, in the same round trip; MySQL sets a user variable before START TRANSACTION and resets it at the end).
  */
-function scope(url: string, variant: ScopeVariant = 'builders'): Contender {
+function scope(url: string, variant: ScopeVariant = 'builders', define: typeof defineDb = defineDb, name = SCOPE_NAMES[variant]): Contender {
   const leakWarnMs = process.env.LEAK_WARN_MS === undefined ? undefined : Number(process.env.LEAK_WARN_MS)
-  const db: Db<DB> = defineDb<DB>({ url, pool: { max: POOL, ...(leakWarnMs === undefined ? {} : { leakWarnMs }) }, guard: { budget: 'off' } })
+  const db: Db<DB> = define<DB>({ url, pool: { max: POOL, ...(leakWarnMs === undefined ? {} : { leakWarnMs }) }, guard: { budget: 'off' } })
   const settings = { settings: { 'app.tenant_id': '1' } }
   const runs: Record<ScopeVariant, Tx> = {
     builders: () => db.scope((tx) => workload(tx)).then(() => undefined),
@@ -186,11 +219,19 @@ function scope(url: string, variant: ScopeVariant = 'builders'): Contender {
     settings: () => db.scope((tx) => workload(tx), settings).then(() => undefined),
   }
   return {
-    name: SCOPE_NAMES[variant],
+    name,
     run: runs[variant],
     // The scope contenders share one engine (same URL and options): the second dispose is a no-op.
     close: () => db.dispose(),
   }
+}
+
+/** BASELINE_SRC's db.scope, on an engine of its own (a query parameter that changes nothing makes the URL differ). */
+async function baselineScope(url: string): Promise<Contender> {
+  const baseline = (await import(process.env.BASELINE_SRC!)) as { defineDb: typeof defineDb }
+  const u = new URL(url)
+  u.searchParams.set('connectTimeout', '10001')
+  return scope(u.toString(), 'builders', baseline.defineDb, 'db.scope, baseline')
 }
 
 interface Sample {
@@ -241,13 +282,21 @@ async function suite(title: string, contenders: Contender[]): Promise<void> {
       for (const c of order) results.get(c.name)!.push(await timed(c, concurrency, SECONDS))
     }
     const tps = (name: string) => median(results.get(name)!.map((r) => r.tps))
+    const first = results.get(contenders[0]!.name)!
     const raw = tps(contenders[0]!.name)
-    console.log(`\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio to the first, client CPU µs/tx)`)
+    console.log(
+      `\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio of the medians to the first, ` +
+        'median of the ratios to the first in the same round, client CPU µs/tx)',
+    )
     for (const c of contenders) {
+      const mine = results.get(c.name)!
       const m = tps(c.name)
-      const cpu = median(results.get(c.name)!.map((r) => r.cpuUs))
-      const all = results.get(c.name)!.map((x) => x.tps.toFixed(0)).join(' ')
-      console.log(`  ${c.name.padEnd(24)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'} ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
+      // Each round's ratio to the first contender's measurement in that round: both saw the same machine load.
+      const paired = median(mine.map((r, i) => r.tps / first[i]!.tps))
+      const cpu = median(mine.map((r) => r.cpuUs))
+      const all = mine.map((x) => x.tps.toFixed(0)).join(' ')
+      const vs = contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'
+      console.log(`  ${c.name.padEnd(26)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${vs} paired ${paired.toFixed(2)}×  ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
     }
   }
   for (const c of contenders) await c.close()
@@ -266,7 +315,10 @@ async function main(): Promise<void> {
   if (SUITES.has('telemetry-pg')) await suite('Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', await telemetryContenders(off, POOL, workload))
   if (!SUITES.has('mysql') && !SUITES.has('telemetry-mysql')) return
   const myUrl = await prepare('mysql')
-  if (SUITES.has('mysql')) await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), ...scopes(myUrl)])
+  if (SUITES.has('mysql')) {
+    const baseline = process.env.BASELINE_SRC ? [await baselineScope(myUrl)] : []
+    await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), drizzleMysql(myUrl), ...scopes(myUrl), ...baseline, rawMysql(myUrl, true)])
+  }
   if (SUITES.has('telemetry-mysql')) await suite('Telemetry cost, MariaDB (ratio to telemetry off)', await telemetryContenders(myUrl, POOL, workload))
 }
 

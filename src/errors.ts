@@ -4,6 +4,7 @@
  * @example
  * try { await db.scope(work) } catch (e) { if (e instanceof DbscopeError && e.retryable) retryLater() }
  */
+import type { HostFailure } from './host-failure.js'
 
 /** Every stable `code` a dbscope error can carry; switch on it, or catch the class of the same name. */
 export type DbscopeErrorCode =
@@ -53,8 +54,18 @@ export class ConfigError extends DbscopeError {
  * fix (a password function is asked again on the next connect, so its login failures stay retryable).
  */
 export class ConnectError extends DbscopeError {
-  constructor(message: string, cause: unknown, options?: { retryable?: boolean }) {
+  /**
+   * With a multi-host URL: why each host was not used, in the order they were tried. Retryable when at least one
+   * host's reason can go away (refused, timeout, read-only, other); not when every host failed TLS or refused the
+   * login with a fixed password.
+   *
+   * @example
+   * catch (e) { if (e instanceof ConnectError) for (const h of e.hosts ?? []) log(h.host, h.reason) }
+   */
+  readonly hosts: readonly HostFailure[] | undefined
+  constructor(message: string, cause: unknown, options?: { retryable?: boolean; hosts?: readonly HostFailure[] }) {
     super('CONNECT_FAILED', message, { cause, retryable: options?.retryable ?? true })
+    this.hosts = options?.hosts
   }
 }
 
@@ -280,6 +291,12 @@ export class StatementTimeoutError extends QueryError {}
  */
 export class ConnectionLostError extends QueryError {}
 /**
+ * The server this connection is on no longer accepts writes (it became a standby, or was set read-only, after a
+ * failover), while the URL asked for a writable one (target_session_attrs=read-write). The connection has been
+ * discarded and the next one goes to the host that is writable now: retry the unit of work.
+ */
+export class ServerReadOnlyError extends QueryError {}
+/**
  * PostgreSQL: the statement cache's prepared form of a statement went stale (an ALTER TABLE changed its result, or
  * the statement is gone from the session). It has been dropped; running the statement again prepares it afresh.
  */
@@ -297,6 +314,7 @@ export type QueryErrorCode =
   | 'CONNECTION_LOST'
   | 'IDLE_IN_TRANSACTION_TIMEOUT'
   | 'STALE_STATEMENT'
+  | 'SERVER_READ_ONLY'
   | 'QUERY_FAILED'
 
 type QueryErrorClass = new (code: QueryErrorCode, message: string, options: QueryErrorOptions) => QueryError
@@ -339,6 +357,14 @@ const QUERY_ERRORS: Record<QueryErrorCode, { readonly cls: QueryErrorClass; read
     hint:
       'A table changed under this connection\'s prepared form of the statement (ALTER TABLE), which has been dropped: ' +
       'running it again prepares it afresh. db.scope(fn, { retry: { attempts: 3 } }) does that for you.',
+  },
+  SERVER_READ_ONLY: {
+    cls: ServerReadOnlyError,
+    retryable: true,
+    hint:
+      'The server became read-only (a standby after a failover) while target_session_attrs=read-write asks for a ' +
+      'writable one: the connection has been discarded and the next goes to the writable host. Retry the unit of ' +
+      'work: db.scope(fn, { retry: { attempts: 3 } }) does that for you.',
   },
   QUERY_FAILED: { cls: QueryError, retryable: false, hint: '' },
 }

@@ -50,6 +50,8 @@ export {
   StatementTimeoutError,
   ConnectionLostError,
   StaleStatementError,
+  ServerReadOnlyError,
   type DbscopeErrorCode,
   type QueryErrorCode,
 } from './errors.js'
+export type { HostFailure, HostFailureReason } from './host-failure.js'

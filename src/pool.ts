@@ -122,7 +122,8 @@ export class Pool {
       this.#pinging++
       const alive = await pingWithin(c.raw, until) // bounded: a silent connection is destroyed
       this.#pinging--
-      if (alive) return this.#checkOut(c, origin)
+      // The ping's answer may have said the host turned read-only (PostgreSQL): then the connection is broken too.
+      if (alive && !c.raw.broken) return this.#checkOut(c, origin)
       this.#discard(c)
       if (Date.now() >= until) throw poolTimeout(this.#opts, this.stats())
     }

@@ -41,6 +41,20 @@ describe('failover with a multi-host URL (target_session_attrs=read-write)', () 
       expect(await portOf(any.kysely)).toBe(pair.replica.port)
       await any.dispose()
     })
+
+    it('connections opened at once, standby listed first: every one finds the primary (each tries every host)', async () => {
+      const reversed = `postgres://postgres@127.0.0.1:${pair.replica.port},127.0.0.1:${pair.primary.port}/postgres?target_session_attrs=read-write`
+      const db = defineDb({ url: reversed, pool: { max: 8 }, guard: { budget: 'off' } })
+      try {
+        const ports = await Promise.all(Array.from({ length: 8 }, () => db.scope(async (tx) => {
+          await sql`SELECT pg_sleep(0.1)`.execute(tx)
+          return portOf(tx)
+        })))
+        expect(ports).toEqual(Array(8).fill(pair.primary.port))
+      } finally {
+        await db.dispose()
+      }
+    })
   })
 
   describe('a pair whose primary is stopped', () => {

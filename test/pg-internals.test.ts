@@ -6,7 +6,7 @@ import pg from 'pg'
 import { CompiledQuery } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PostgresConnection } from '../src/dialects/postgres/connection.js'
-import { backendPid, destroySocket, hasActiveQuery, parseArrayLiteral, sendCancelRequest } from '../src/dialects/postgres/pg-internals.js'
+import { backendPid, destroySocket, hasActiveQuery, onParameterStatus, parseArrayLiteral, sendCancelRequest } from '../src/dialects/postgres/pg-internals.js'
 import { StatementCaches } from '../src/dialects/postgres/statements.js'
 import { useTestDatabase } from './support/test-db.js'
 
@@ -94,6 +94,19 @@ describe('node-postgres internals', () => {
     destroySocket(c)
     await broken
     expect(conn.broken).toBe(true)
+  })
+
+  it("the wire connection emits each ParameterStatus, those at connect and a session's later changes", async () => {
+    const c = new pg.Client({ connectionString: testDb.url })
+    c.on('error', () => undefined)
+    const seen: [string, string][] = []
+    onParameterStatus(c, (name, value) => void seen.push([name, value]))
+    await c.connect()
+    open.push(c)
+    expect(seen).toContainEqual(['in_hot_standby', 'off'])
+    expect(seen).toContainEqual(['default_transaction_read_only', 'off'])
+    await c.query('SET default_transaction_read_only = on')
+    expect(seen.at(-1)).toEqual(['default_transaction_read_only', 'on'])
   })
 
   it("pg-types' array parser parses a literal element by element", () => {

@@ -37,15 +37,22 @@ export interface Statement {
 export interface RawConnection {
   /** The server's id for this session (PostgreSQL backend pid, MySQL thread id), for cancel and kill. */
   readonly serverId: number | undefined
-  /** True once the socket reported an error or closed: the pool destroys it instead of reusing it. */
+  /**
+   * True once the socket reported an error or closed, or (PostgreSQL) once the host turned read-only while the URL
+   * asked for a writable one: the pool destroys it instead of reusing it.
+   */
   readonly broken: boolean
+  /** PostgreSQL: opened to a writable host (target_session_attrs=read-write) that has turned read-only since. */
+  readonly roleChanged?: boolean
   /** The version the server announced at connect (MySQL/MariaDB handshake), when the dialect knows it. */
   readonly serverVersion?: string | undefined
   /** Runs one statement. */
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /**
    * Runs the `prefix` statements (BEGIN, a scope's settings) and then the statement, in one round trip where the
-   * dialect can. The statement never runs when a prefix statement fails.
+   * dialect can. When a prefix statement fails, the call rejects with its error and the statement's result is never
+   * returned: PostgreSQL skips the statement; MySQL sends a prefix that can fail on a live connection alone first,
+   * and marks the connection broken when one fails (see MysqlConnection.queryAfter).
    */
   queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
   /** Streams rows in chunks. */
@@ -84,13 +91,18 @@ export interface DialectDriver {
   readonly sessionContext: SessionContextSql
   /** Reads max_connections and current usage. */
   readBudget(conn: RawConnection, appName: string): Promise<ServerBudget>
-  /** Maps a driver error to a typed dbscope error; returns the input when it is not a database error. */
-  classify(err: unknown): DbscopeError | unknown
+  /**
+   * Maps a driver error to a typed dbscope error; returns the input when it is not a database error. `conn`, the
+   * connection it happened on, when known: PostgreSQL's read-only error on a host that turned read-only is retryable.
+   */
+  classify(err: unknown, conn?: RawConnection): DbscopeError | unknown
   /** Whether this error means the connection is unusable. */
   isConnectionError(err: unknown): boolean
   createQueryCompiler(): QueryCompiler
   createAdapter(): DialectAdapter
   createIntrospector(db: Kysely<any>): DatabaseIntrospector
+  /** PostgreSQL: a server seen as a standby has reported since that it was promoted (see server-role.ts). */
+  readonly promoted?: () => boolean
   /** Frees dialect-wide resources (PGlite's instance). */
   end(): Promise<void>
   /** PGlite: the embedded instance (db.listen uses its own listen()). */

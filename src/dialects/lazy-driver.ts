@@ -9,16 +9,20 @@
 import type { DialectDriver } from './dialect.js'
 
 /** The parts of a dialect driver that work without its driver package. */
-export type DriverBase = Omit<DialectDriver, 'connect' | 'cancel' | 'readBudget' | 'end'>
+export type DriverBase = Omit<DialectDriver, 'connect' | 'cancel' | 'readBudget' | 'end' | 'promoted'>
 
 /** `base` now, the rest from `load()` at the first connect; a failed load is tried again on the next connect. */
 export function lazyDriver(base: DriverBase, load: () => Promise<DialectDriver>): DialectDriver {
   let loading: Promise<DialectDriver> | undefined
+  let loaded: DialectDriver | undefined
   const get = () =>
-    (loading ??= load().catch((err: unknown) => {
-      loading = undefined
-      throw err
-    }))
+    (loading ??= load().then(
+      (driver) => (loaded = driver),
+      (err: unknown) => {
+        loading = undefined
+        throw err
+      },
+    ))
   return {
     ...base,
     connect: async () => (await get()).connect(),
@@ -26,6 +30,7 @@ export function lazyDriver(base: DriverBase, load: () => Promise<DialectDriver>)
     readBudget: async (conn, appName) => (await get()).readBudget(conn, appName),
     // PGlite's instance, for db.listen (undefined on the server dialects).
     embedded: async () => (await get()).embedded?.(),
+    promoted: () => loaded?.promoted?.() ?? false,
     async end() {
       const driver = await loading?.catch(() => undefined)
       await driver?.end()

@@ -94,7 +94,7 @@ export class EngineConnection implements DatabaseConnection {
    */
   fail(err: unknown): unknown {
     if (this.#engine.driver.isConnectionError(err) || this.checkout.raw.broken) this.#broken = true
-    const classified = this.#engine.classify(err)
+    const classified = this.#engine.classify(err, this.checkout.raw)
     return this.checkout.cut ? this.#engine.cutError(classified) : classified
   }
 }

@@ -206,9 +206,9 @@ export class Engine {
     return this.#pool?.stats() ?? { total: 0, idle: 0, busy: 0, waiting: 0, oldestCheckoutMs: 0 }
   }
 
-  /** Maps a driver error to a typed error, with secrets removed from its message. */
-  classify(err: unknown): unknown {
-    const e = this.driver.classify(err)
+  /** Maps a driver error (on `conn`, when known) to a typed error, with secrets removed from its message. */
+  classify(err: unknown, conn?: RawConnection): unknown {
+    const e = this.driver.classify(err, conn)
     if (e instanceof Error && this.#secrets().length > 0) e.message = this.redact(e.message)
     return e
   }

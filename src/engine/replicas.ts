@@ -1,7 +1,9 @@
 /**
  * Read replicas: `db.replica` and `readOnly` scopes go to the replicas round robin; a replica that cannot be reached
- * (or loses a connection) is skipped and probed in the background until it answers again. With no healthy replica,
- * reads go to the primary.
+ * (or loses a connection) is skipped and probed in the background until it answers again. A PostgreSQL replica that
+ * was seen as a standby and reports that it was promoted (a failover made it a primary: it no longer follows the
+ * primary's writes) is skipped the same way, until its server is a standby again. With no healthy replica, reads go
+ * to the primary.
  *
  * @example
  * const db = defineDb<DB>({ url: PRIMARY, replicas: [REPLICA_1, REPLICA_2] })
@@ -29,6 +31,11 @@ const SETS = new WeakMap<Engine, ReplicaSet>()
 /** Whether an error means the server could not be reached or the connection died. */
 function isUnreachable(err: unknown): boolean {
   return err instanceof ConnectError || err instanceof ConnectionLostError
+}
+
+/** A replica's server was seen as a standby and has reported a promotion since. */
+function promoted(engine: Engine): boolean {
+  return engine.driver.promoted?.() === true
 }
 
 /** The replicas of one primary engine, shared by every defineDb() of that engine. */
@@ -69,7 +76,9 @@ export class ReplicaSet {
   pick(): Engine | undefined {
     for (let i = 0; i < this.#members.length; i++) {
       const m = this.#members[this.#next++ % this.#members.length]!
-      if (m.healthy && !m.engine.disposed) return m.engine
+      if (!m.healthy || m.engine.disposed) continue
+      if (!promoted(m.engine)) return m.engine
+      this.markDown(m.engine, 'was promoted: it is a primary now, and no longer follows the writes of this db\'s primary')
     }
     return undefined
   }
@@ -80,11 +89,11 @@ export class ReplicaSet {
   }
 
   /** Takes a replica out of rotation and starts probing it. */
-  markDown(engine: Engine): void {
+  markDown(engine: Engine, why = 'is unreachable'): void {
     const m = this.#members.find((x) => x.engine === engine)
     if (!m || !m.healthy) return
     m.healthy = false
-    engine.warn(`Replica ${engine.describe()} is unreachable; reads skip it until a health check succeeds.`)
+    engine.warn(`Replica ${engine.describe()} ${why}; reads skip it until a health check succeeds.`)
     this.#timer ??= setInterval(() => void this.#probe(), this.#healthCheckMs).unref()
   }
 
@@ -102,7 +111,7 @@ export class ReplicaSet {
       down.map(async (m) => {
         try {
           await m.engine.kysely.executeQuery(CompiledQuery.raw('SELECT 1'))
-          m.healthy = true
+          m.healthy = !promoted(m.engine)
         } catch {
           /* still down; probed again next period */
         }

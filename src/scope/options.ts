@@ -75,7 +75,7 @@ export interface ScopeOptions {
 /**
  * What opens a scope's transaction. `before`: statements sent one by one, each awaited, before the rest (MySQL's
  * session settings and role: when one fails, nothing of the scope runs). `with`: BEGIN and what travels with it and
- * the scope's first statement (PostgreSQL: in one round trip).
+ * the scope's first statement (in one round trip; on MySQL unless it is START TRANSACTION READ WRITE).
  */
 export interface BeginPlan {
   readonly before: readonly CompiledQuery[]

@@ -1,6 +1,7 @@
 /**
  * Retry of a whole outermost scope on the failures that a second attempt can cure: serialization failures,
- * deadlocks, lock timeouts and stale prepared statements, with jittered exponential backoff.
+ * deadlocks, lock timeouts, stale prepared statements and a host that turned read-only after a failover (the next
+ * attempt goes to the writable one), with jittered exponential backoff.
  *
  * @example
  * await db.scope(transfer, { isolation: 'serializable', retry: { attempts: 5 } })
@@ -9,11 +10,11 @@ import { ConfigError, DbscopeError, type DbscopeErrorCode } from '../errors.js'
 import { sleep } from './frame.js'
 import type { RetryOptions, ScopeOptions } from './options.js'
 
-const RETRYABLE_CODES: ReadonlySet<DbscopeErrorCode> = new Set<DbscopeErrorCode>(['SERIALIZATION_FAILURE', 'DEADLOCK', 'LOCK_TIMEOUT', 'STALE_STATEMENT'])
+const RETRYABLE_CODES: ReadonlySet<DbscopeErrorCode> = new Set<DbscopeErrorCode>(['SERIALIZATION_FAILURE', 'DEADLOCK', 'LOCK_TIMEOUT', 'STALE_STATEMENT', 'SERVER_READ_ONLY'])
 
 /**
- * The default retry test: a serialization failure, deadlock, lock timeout or stale prepared statement, itself or as
- * the `cause`.
+ * The default retry test: a serialization failure, deadlock, lock timeout, stale prepared statement or a server that
+ * turned read-only (SERVER_READ_ONLY: the write was refused, nothing committed), itself or as the `cause`.
  *
  * @example
  * await db.scope(work, { retry: { attempts: 3, when: (e) => isRetryableByDefault(e) || e instanceof ConnectionLostError } })

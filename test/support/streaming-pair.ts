@@ -8,7 +8,7 @@
  * const pair = await startStreamingPair({ synchronous: true })
  * try { … pair.primary.url … pair.replica.url … await pair.stopPrimary(); await pair.promoteReplica() } finally { await pair.stop() }
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
@@ -31,6 +31,11 @@ export interface StreamingPair {
   promoteReplica(): Promise<void>
   stopReplica(): Promise<void>
   startReplica(): Promise<void>
+  /**
+   * Re-creates the replica as a fresh standby of the primary, on the same port: stopped, its directory replaced by a
+   * new base backup, started. As an HA manager rejoins a node that was promoted; resolves once it streams again.
+   */
+  rebuildReplica(): Promise<void>
   /** Resolves once the replica has replayed everything the primary has written so far. */
   caughtUp(): Promise<void>
   stop(): Promise<void>
@@ -62,8 +67,10 @@ export async function startStreamingPair(options: { synchronous?: boolean } = {}
   const replicaDir = join(primary.dir, 'replica')
   mkdirSync(replicaDir, { mode: 0o700 })
   await chownTo('postgres', replicaDir)
+  const baseBackup = () =>
+    runAs('postgres', join(PG_BIN, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'])
   try {
-    await runAs('postgres', join(PG_BIN, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'])
+    await baseBackup()
   } catch (err) {
     await primary.stop()
     throw err
@@ -96,6 +103,13 @@ export async function startStreamingPair(options: { synchronous?: boolean } = {}
     },
     stopReplica: () => ctl('-m', 'fast', 'stop').then(() => undefined),
     startReplica,
+    async rebuildReplica() {
+      await ctl('-m', 'immediate', 'stop').catch(() => undefined)
+      for (const f of readdirSync(replicaDir)) rmSync(join(replicaDir, f), { recursive: true, force: true })
+      await baseBackup()
+      await startReplica()
+      await until('streaming replication', async () => (await one<{ n: string }>(primary.url, `SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'`)).n === '1')
+    },
     async caughtUp() {
       const { lsn } = await one<{ lsn: string }>(primary.url, 'SELECT pg_current_wal_lsn()::text AS lsn')
       await until('replay', async () => (await one<{ ok: boolean }>(replicaUrl, `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AS ok`)).ok === true)

@@ -4,13 +4,14 @@
  *
  * @example
  * const conn = new MysqlConnection(mysql2Connection, mysqlColumnConverters(types))
- * await conn.queryAfter([CompiledQuery.raw('START TRANSACTION')], 'SELECT 1', [])
+ * await conn.queryAfter([CompiledQuery.raw('START TRANSACTION')], 'SELECT 1', []) // one round trip
  */
-import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2'
+import type { Connection, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
 import { queryError } from '../../errors.js'
 import type { RawConnection, Statement } from '../dialect.js'
 import { isMysqlConnectionError } from './errors.js'
+import { canPipeline, sendPipelined, type PipelinedStatement, type QueryCallback } from './mysql2-internals.js'
 import { streamRows } from './stream.js'
 import { convertRows, type ColumnConverters } from './values.js'
 
@@ -19,6 +20,18 @@ const IGNORE_SPACE = 0x100
 const RESTORE_IGNORE_SPACE =
   "SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'IGNORE_SPACE', " +
   "IF(FIND_IN_SET('IGNORE_SPACE', @@SESSION.sql_mode) > 0, @@SESSION.sql_mode, CONCAT('IGNORE_SPACE,', @@SESSION.sql_mode)))"
+
+/**
+ * The BEGIN statements that may leave in one write with the statement after them: they cannot fail on a live
+ * connection that has no transaction open (see MysqlConnection.queryAfter). START TRANSACTION READ WRITE is not one.
+ */
+const PIPELINED = /^(?:START TRANSACTION(?: READ ONLY)?|SET TRANSACTION ISOLATION LEVEL [A-Z ]+)$/
+
+function pipelined(s: Statement): boolean {
+  return s.parameters.length === 0 && PIPELINED.test(s.sql)
+}
+
+function noop(): void {}
 
 /** Timer slack allowed when comparing a quiet period with MariaDB's idle_transaction_timeout. */
 const IDLE_TIMER_SLACK_MS = 5
@@ -81,43 +94,95 @@ export class MysqlConnection implements RawConnection {
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     if (this.#brokenBy) return Promise.reject(this.#brokenBy)
-    if (this.#idleLimit !== undefined) this.#sending()
     return new Promise((resolve, reject) => {
-      this.#conn.query(sql, params as unknown[], ((err: Error | null, result: unknown, fields: FieldPacket[] | undefined) => {
-        if (err && isMysqlConnectionError(err)) {
-          // No answer from the server: the connection is gone. Classified with the state it was lost in (a statement
-          // sent into a connection the server had already ended for idling still says so).
-          this.#markBroken(err)
-          reject(this.#endedIdle ? this.#brokenBy : err)
-          return
-        }
-        if (this.#idleLimit !== undefined) this.#answered(sql)
-        if (err) {
-          reject(err)
-        } else {
-          try {
-            if (Array.isArray(result)) convertRows(result, this.#converters(fields))
-          } catch (convertError) {
-            reject(convertError)
-            return
-          }
-          resolve(toQueryResult<R>(result))
-        }
-      }) as never)
+      this.#conn.query(sql, params as unknown[], this.#answer<R>(sql, resolve, reject) as never)
     })
   }
 
-  async queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    // MySQL does not skip the rest of a batch after an error: a prefix that can fail (SET ROLE) is awaited first, so
-    // the statement never runs without it. The last prefix (START TRANSACTION) cannot fail without the statement
-    // failing too.
-    for (let i = 0; i < prefix.length - 1; i++) await this.query(prefix[i]!.sql, prefix[i]!.parameters)
-    const last = prefix[prefix.length - 1]
-    if (last === undefined) return this.query<R>(sql, params)
-    // mysql2 sends each command and waits; queue both without awaiting so they leave back to back. Promise.all
-    // handles both outcomes: when the first fails the second fails too, and must not become an unhandled rejection.
-    const [, result] = await Promise.all([this.query(last.sql, last.parameters), this.query<R>(sql, params)])
-    return result
+  /**
+   * mysql2's callback for one statement about to be sent: converts its rows, tracks the transaction and quiet
+   * periods, and marks the connection broken when the server is gone.
+   */
+  #answer<R>(sql: string, resolve: (r: QueryResult<R>) => void, reject: (err: unknown) => void): QueryCallback {
+    if (this.#idleLimit !== undefined) this.#sending()
+    return (err, result, fields) => {
+      if (err && isMysqlConnectionError(err)) {
+        // No answer from the server: the connection is gone. Classified with the state it was lost in (a statement
+        // sent into a connection the server had already ended for idling still says so).
+        this.#markBroken(err)
+        reject(this.#endedIdle ? this.#brokenBy : err)
+        return
+      }
+      if (this.#idleLimit !== undefined) this.#answered(sql)
+      if (err) {
+        reject(err)
+        return
+      }
+      try {
+        if (Array.isArray(result)) convertRows(result, this.#converters(fields))
+      } catch (convertError) {
+        reject(convertError)
+        return
+      }
+      resolve(toQueryResult<R>(result))
+    }
+  }
+
+  /**
+   * The prefix (BEGIN: `[SET TRANSACTION ISOLATION LEVEL …,] START TRANSACTION …`) and the statement. Where every
+   * prefix statement is one that cannot fail on a live connection with no transaction open (see PIPELINED), all of
+   * them leave back to back in one write and are answered in one round trip; otherwise each prefix statement is
+   * awaited before the next leaves.
+   *
+   * The server runs a pipelined statement even when a prefix statement before it failed, so a failed prefix means
+   * the statement may have run outside the transaction. That can only happen when the server refuses START
+   * TRANSACTION or SET TRANSACTION on a live connection, and neither refuses on a connection dbscope hands a scope:
+   * both fail only inside an open transaction (SET TRANSACTION: "can't be changed while a transaction is in
+   * progress"; START TRANSACTION: an active XA transaction), and a scope's connection comes idle from the pool, reset
+   * on return (a statement that leaves a transaction open makes the scope roll back, and a connection whose
+   * ROLLBACK fails is destroyed). START TRANSACTION READ WRITE is the exception: a read_only server refuses it to a
+   * user without the privilege to write, so it is awaited. A KILL QUERY (a scope's timeout cancelling) that lands
+   * on START TRANSACTION itself would leave the statement to run alone, as it did when mysql2's own queue sent it
+   * after BEGIN's answer: that scope has timed out, and its connection is destroyed.
+   *
+   * Whichever way it was sent, a failed prefix statement rejects with its own error and marks the connection
+   * broken: nothing more runs on it (the scope's later statements fail with that error, no ROLLBACK is sent), and
+   * the pool destroys it, which ends whatever the server had open on it.
+   */
+  queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    if (prefix.length === 0) return this.query<R>(sql, params)
+    if (this.#brokenBy) return Promise.reject(this.#brokenBy)
+    if (!canPipeline(this.#conn) || !prefix.every(pipelined)) return this.#queryAwaitingPrefix<R>(prefix, sql, params)
+    return new Promise((resolve, reject) => {
+      let refused: unknown
+      const statements: PipelinedStatement[] = prefix.map((p) => ({
+        sql: this.#conn.format(p.sql, p.parameters as unknown[]),
+        callback: this.#answer(p.sql, noop, (err) => {
+          if (refused === undefined) refused = this.#refuse(err)
+        }),
+      }))
+      const settle = (outcome: (value: never) => void) => (value: unknown) => (refused === undefined ? outcome(value as never) : reject(refused))
+      statements.push({ sql: this.#conn.format(sql, params as unknown[]), callback: this.#answer<R>(sql, settle(resolve), settle(reject)) })
+      sendPipelined(this.#conn, statements)
+    })
+  }
+
+  /** The prefix statements one by one, each answered before the next leaves, then the statement. */
+  async #queryAwaitingPrefix<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    for (const p of prefix) {
+      try {
+        await this.query(p.sql, p.parameters)
+      } catch (err) {
+        throw this.#refuse(err)
+      }
+    }
+    return this.query<R>(sql, params)
+  }
+
+  /** A prefix statement (BEGIN) failed: the connection takes no more statements. Returns `err`. */
+  #refuse(err: unknown): unknown {
+    if (err instanceof Error) this.#markBroken(err)
+    return err
   }
 
   /** A statement leaves: a quiet period (nothing pending) ends now. */

@@ -14,6 +14,7 @@ import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
 import { tooManyParameters } from './parameters.js'
 import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
+import { ServerRoles, SessionRole } from './server-role.js'
 import type { DroppedStatements, StatementCache } from './statements.js'
 
 type QueryCallback = (err: Error | null, res: pg.QueryResult | pg.QueryResult[]) => void
@@ -65,10 +66,15 @@ export class PostgresConnection implements RawConnection {
   /** What broke the connection (the server's FATAL error, say): a later statement fails with it, not pg's generic one. */
   #brokenBy: Error | undefined
   #listeners: ((err: Error) => void)[] = []
+  /** What the server said of its role (standby, read-only), kept up to date by the driver. */
+  readonly role: SessionRole
+  /** Set by the host picker for a connection kept for writes: whether its host has turned read-only since. */
+  roleLost: (() => boolean) | undefined
 
-  constructor(client: pg.Client, statements: StatementCache | undefined) {
+  constructor(client: pg.Client, statements: StatementCache | undefined, role: SessionRole = new SessionRole(new ServerRoles())) {
     this.#client = client
     this.#statements = statements
+    this.role = role
     const fail = (err: Error) => {
       if (this.#broken) return
       this.#broken = true
@@ -88,8 +94,14 @@ export class PostgresConnection implements RawConnection {
     return backendPid(this.#client)
   }
 
+  /** The socket broke, or the host turned read-only while this connection was kept for writes. */
   get broken(): boolean {
-    return this.#broken
+    return this.#broken || this.roleChanged
+  }
+
+  /** Opened to a writable host (target_session_attrs=read-write) that has turned read-only since. */
+  get roleChanged(): boolean {
+    return this.roleLost !== undefined && this.roleLost()
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {

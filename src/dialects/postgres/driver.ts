@@ -20,7 +20,8 @@ import { postgresBase } from './base.js'
 import { classifyPostgresError } from './errors.js'
 import { HostPicker } from './hosts.js'
 import { lookUpArrays, postgresTypeParsers } from './parsers.js'
-import { hasActiveQuery, sendCancelRequest } from './pg-internals.js'
+import { hasActiveQuery, onParameterStatus, sendCancelRequest } from './pg-internals.js'
+import { ServerRoles, SessionRole } from './server-role.js'
 import { StatementCaches } from './statements.js'
 
 export interface PostgresSessionOptions extends SessionOptions {
@@ -64,7 +65,8 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     return cfg
   }
   const hostUrlOf = new WeakMap<PostgresConnection, string>()
-  const attempt = async (url: string, password: string | undefined, ssl: ConnectionOptions | undefined): Promise<pg.Client> => {
+  const roles = new ServerRoles()
+  const attempt = async (url: string, password: string | undefined, ssl: ConnectionOptions | undefined): Promise<{ client: pg.Client; role: SessionRole }> => {
     const cfg = clientConfig(password === undefined ? url : urlWithPassword(url, password))
     if (ssl) {
       cfg.ssl = ssl
@@ -74,20 +76,22 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
     // A socket error during or after a failed connect must not become an unhandled 'error' event; the listener
     // stays (PostgresConnection adds its own) because pg may still emit on a client whose connect failed.
     client.on('error', ignore)
+    const role = new SessionRole(roles)
+    onParameterStatus(client, (name, value) => role.set(name, value))
     // A failure to connect stays the driver's error: the engine makes it a ConnectError (it is no query error).
     await client.connect()
-    return client
+    return { client, role }
   }
   /** One new physical connection: the password function (if any) is asked now, the TLS files are read now. */
   const openOne = async (url: string): Promise<PostgresConnection> => {
     const password = options.password ? await options.password.get() : undefined
     const ssl = tls.settings ? await nodeTlsOptions(tls.settings) : undefined
-    const client = await attempt(url, password, ssl).catch((err: unknown) => {
+    const { client, role } = await attempt(url, password, ssl).catch((err: unknown) => {
       // sslmode=prefer: a server without TLS gets a plain connection, as libpq does.
       if (tls.fallbackToPlain && tlsFailure(err)?.check === 'no-tls') return attempt(url, password, undefined)
       throw err
     })
-    const conn = new PostgresConnection(client, statements.forConnection())
+    const conn = new PostgresConnection(client, statements.forConnection(), role)
     hostUrlOf.set(conn, url)
     return conn
   }
@@ -131,6 +135,7 @@ export function createPostgresDriver(options: PostgresSessionOptions): DialectDr
       const row = r.rows[0]!
       return { maxConnections: Number(row.max), reserved: Number(row.reserved), usedByOthers: Number(row.others) }
     },
+    promoted: () => roles.promoted,
     async end() {},
   }
 }

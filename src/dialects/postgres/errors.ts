@@ -1,5 +1,6 @@
 /** PostgreSQL SQLSTATE → typed dbscope errors. */
 import { DbscopeError, queryError, type QueryErrorCode } from '../../errors.js'
+import type { RawConnection } from '../dialect.js'
 import { isSocketError } from '../socket-errors.js'
 
 interface PgLikeError {
@@ -46,8 +47,12 @@ function isStaleStatement(code: string | undefined, message: string): boolean {
   return code === '26000' && /^prepared statement "dbscope_[0-9a-f]+_\d+" does not exist/.test(message)
 }
 
-/** Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. */
-export function classifyPostgresError(err: unknown): unknown {
+/**
+ * Maps a pg error to a typed error carrying it as `cause`; other values pass through unchanged. A read-only error
+ * (25006) on a connection whose host turned read-only since it was kept for writes is SERVER_READ_ONLY (retryable);
+ * in a transaction that is read-only by choice it stays QUERY_FAILED.
+ */
+export function classifyPostgresError(err: unknown, conn?: RawConnection): unknown {
   if (!(err instanceof Error) || err instanceof DbscopeError) return err
   const e = err as PgLikeError
   const code = e.code
@@ -64,6 +69,7 @@ export function classifyPostgresError(err: unknown): unknown {
     position: e.position,
     severity: e.severity,
   }
+  if (code === '25006' && conn?.roleChanged === true) return queryError('SERVER_READ_ONLY', err.message, base)
   const stale = isStaleStatement(code, err.message) ? 'STALE_STATEMENT' : undefined
   const kind = (code ? PG_CODES[code] : undefined) ?? stale ?? (isPostgresConnectionError(err) ? 'CONNECTION_LOST' : code && /^[0-9A-Z]{5}$/.test(code) ? 'QUERY_FAILED' : undefined)
   if (kind) return queryError(kind, err.message, base)

@@ -1,7 +1,10 @@
 /**
  * libpq's multi-host connect, which node-postgres lacks: try each host of the URL in turn (the last good one first)
- * and, with target_session_attrs=read-write, keep only a writable one (`SHOW transaction_read_only` is off). After a
- * failover the promoted host is found the same way.
+ * and, with target_session_attrs=read-write, keep only a writable one. Like libpq, the server's own report of
+ * `in_hot_standby` and `default_transaction_read_only` decides (PostgreSQL 14+), else `SHOW transaction_read_only`.
+ * After a failover the promoted host is found the same way. A connection kept for writes stops being reused once its
+ * host turns read-only (a standby again, or set read-only): the first connection that hears of it marks every
+ * connection opened to that host before as changed, and the host is no longer tried first.
  *
  * @example
  * const pick = new HostPicker(parseHostList(url), openOne)
@@ -10,15 +13,33 @@
 import type { HostList } from '../../url.js'
 import type { PostgresConnection } from './connection.js'
 
+/** One host that was not used: the driver's error, or `readOnly` when it answered as a standby or read-only. */
+export type HostAttempt = { readonly host: string; readonly error: unknown } | { readonly host: string; readonly readOnly: true }
+
+/** No host of a multi-host URL could be used; `attempts` says why, per host, in the order they were tried. */
+export class NoHostAnswered extends Error {
+  readonly attempts: readonly HostAttempt[]
+  /** The URL asked for a writable host (target_session_attrs=read-write). */
+  readonly readWrite: boolean
+  constructor(attempts: readonly HostAttempt[], readWrite: boolean) {
+    super(`no ${readWrite ? 'writable primary' : 'host'} answered among ${attempts.map((a) => a.host).join(', ')}`)
+    this.attempts = attempts
+    this.readWrite = readWrite
+  }
+}
+
 export class HostPicker {
   readonly #hosts: HostList
   readonly #open: (url: string) => Promise<PostgresConnection>
   /** The host that answered as writable last time is tried first next time. */
   #preferred = 0
+  /** Per host: bumped when a connection to it turns read-only, which outdates every connection opened before. */
+  readonly #generation: number[]
 
   constructor(hosts: HostList, open: (url: string) => Promise<PostgresConnection>) {
     this.#hosts = hosts
     this.#open = open
+    this.#generation = hosts.urls.map(() => 0)
   }
 
   /** The URL of the host tried first. */
@@ -30,30 +51,50 @@ export class HostPicker {
   async connect(): Promise<PostgresConnection> {
     const { urls, hosts, readWrite } = this.#hosts
     const n = urls.length
-    const reasons: string[] = []
-    let lastError: unknown
+    const attempts: HostAttempt[] = []
+    // Read once: a concurrent connect may move #preferred meanwhile, and this one must still try every host once.
+    const first = this.#preferred
     for (let k = 0; k < n; k++) {
-      const i = (this.#preferred + k) % n
+      const i = (first + k) % n
       let conn: PostgresConnection
       try {
         conn = await this.#open(urls[i]!)
-      } catch (err) {
-        lastError = err
-        reasons.push(`${hosts[i]}: ${err instanceof Error ? err.message : String(err)}`)
+      } catch (error) {
+        attempts.push({ host: hosts[i]!, error })
         continue
       }
       if (readWrite) {
-        const ro = await conn.query<{ transaction_read_only: string }>('SHOW transaction_read_only', []).catch(() => undefined)
-        if (ro?.rows[0]?.transaction_read_only !== 'off') {
+        if (await isReadOnly(conn)) {
           await conn.close()
-          reasons.push(`${hosts[i]}: read-only (a standby)`)
+          attempts.push({ host: hosts[i]!, readOnly: true })
           continue
         }
+        this.#keepWritable(conn, i)
       }
       this.#preferred = i
       return conn
     }
-    if (n === 1 && lastError !== undefined) throw lastError
-    throw new Error(`no ${readWrite ? 'writable primary' : 'host'} answered among ${hosts.join(', ')} (${reasons.join('; ')})`)
+    const only = attempts[0]
+    if (n === 1 && only && 'error' in only) throw only.error
+    throw new NoHostAnswered(attempts, readWrite)
   }
+
+  /** From now on `conn` counts as changed once its server, or any later-opened session to host `i`, turns read-only. */
+  #keepWritable(conn: PostgresConnection, i: number): void {
+    const generation = this.#generation[i]!
+    conn.role.onReadOnly = () => {
+      if (this.#generation[i] !== generation) return
+      this.#generation[i]!++
+      if (this.#preferred === i) this.#preferred = (i + 1) % this.#generation.length
+    }
+    conn.roleLost = () => this.#generation[i] !== generation || conn.role.readOnly === true
+  }
+}
+
+/** The server's own report when it gave one, else `SHOW transaction_read_only` (a failed check counts as read-only). */
+async function isReadOnly(conn: PostgresConnection): Promise<boolean> {
+  const reported = conn.role.readOnly
+  if (reported !== undefined) return reported
+  const ro = await conn.query<{ transaction_read_only: string }>('SHOW transaction_read_only', []).catch(() => undefined)
+  return ro?.rows[0]?.transaction_read_only !== 'off'
 }

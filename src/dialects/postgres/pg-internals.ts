@@ -11,6 +11,8 @@
  * - `connection.stream`: to drop a socket at once (pg's `end()` waits for the server).
  * - `processID` / `secretKey` / `_getActiveQuery()` / `connection.cancel()`: a CancelRequest without pg's own
  *   `cancel()`, which reads a deprecated getter and prints a DeprecationWarning into users' logs.
+ * - `connection`'s `parameterStatus` event: the server's role (in_hot_standby, default_transaction_read_only), which
+ *   PostgreSQL 14+ reports at connect and whenever it changes; pg keeps no record of it.
  *
  * @example
  * destroySocket(client) // the socket is gone; pg emits 'end' and the connection is marked broken
@@ -58,7 +60,7 @@ interface ClientInternals {
   host: string
   port: number
   _getActiveQuery?(): unknown
-  connection?: { stream?: { destroy(): void } }
+  connection?: { stream?: { destroy(): void }; on?(event: 'parameterStatus', f: (m: { parameterName: string; parameterValue: string }) => void): void }
 }
 
 interface CancelConnection {
@@ -75,6 +77,11 @@ export function backendPid(client: pg.Client): number | undefined {
 /** Drops the client's socket at once. */
 export function destroySocket(client: pg.Client): void {
   ;(client as unknown as ClientInternals).connection?.stream?.destroy()
+}
+
+/** Calls `f` for every ParameterStatus the server sends on `client`, those at connect included (call it before connect). */
+export function onParameterStatus(client: pg.Client, f: (name: string, value: string) => void): void {
+  ;(client as unknown as ClientInternals).connection?.on?.('parameterStatus', (m) => f(m.parameterName, m.parameterValue))
 }
 
 /** Whether a statement is running on the client (true when pg cannot tell). */

@@ -1,0 +1,28 @@
+/**
+ * What a ConnectError says of each host of a multi-host URL that could not be used (`error.hosts`).
+ *
+ * @example
+ * const why: HostFailure = { host: 'db2:5432', reason: 'read-only', message: 'read-only (a standby …)' }
+ */
+import type { TlsCheck } from './tls/failure.js'
+
+/**
+ * Why one host of a multi-host URL was not used:
+ * - `refused`: nothing listening, the network, a host name that does not resolve, or a server that is starting up
+ *   or shutting down;
+ * - `timeout`: no answer within `pool.connectTimeoutMs`;
+ * - `tls`: a TLS check failed (`tlsCheck` says which);
+ * - `auth`: the login was refused (wrong password, no such role, pg_hba.conf);
+ * - `read-only`: it answered as a standby or read-only, and target_session_attrs=read-write asks for a writable one;
+ * - `other`: anything else (the database does not exist, too many connections, …).
+ */
+export type HostFailureReason = 'refused' | 'timeout' | 'tls' | 'auth' | 'read-only' | 'other'
+
+/** One host's failure in a ConnectError: `host:port`, the reason, and what was said (never a password). */
+export interface HostFailure {
+  readonly host: string
+  readonly reason: HostFailureReason
+  /** The TLS check that failed, when `reason` is `tls`. */
+  readonly tlsCheck?: TlsCheck
+  readonly message: string
+}
