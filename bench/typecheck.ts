@@ -3,8 +3,8 @@
  * bench/codegen uses (1,000 tables × 22 columns + 50 views on PostgreSQL), each compiled with the same app of N
  * typical Kysely queries (bench/typecheck-app.ts) by the project's `tsc --extendedDiagnostics`, strict with
  * skipLibCheck. The outputs alternate within each round; the table shows medians over the rounds and each dbgen
- * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `check` is tsc's
- * own (wall-clock) check time, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
+ * row's ratio to kysely-codegen (below 1.00× is cheaper). Instantiation counts are deterministic. `parse`, `bind`
+ * and `check` are tsc's own (wall-clock) phase times, `CPU` the whole tsc process's user + system time (steadier on a busy machine),
  * `heap` what tsc reports as memory used after a forced GC, `RSS` the peak resident set. Needs `npm run build` first
  * (it runs `dist/esm/codegen/cli.js`) and the PostgreSQL server of bench/codegen.
  *
@@ -14,7 +14,29 @@
  * table and column names: at 1,000 tables a two-table join costs about 29.5 k instantiations (24 per table in `DB`,
  * while Kysely works out the constraint of `innerJoin`'s column arguments by distributing
  * `ExtractAliasFromTableExpression` over `TableExpression<DB, TB>`, two members per table), a `where` about 2.3 k
- * (mostly per column name), a select or update about 1 per table. Both outputs pay it alike.
+ * (mostly per column name), a select or update about 1 per table. Both outputs pay it alike. Per kind, 10 queries
+ * each over the 1,000 tables: a select with two `where`s 3.7 k, an insert 0.9 k, an update 4.2 k, a join 29.5 k
+ * (25.8 k of it `selectFrom(…).innerJoin(…)` alone); kysely-codegen's output within 0.6% of each, but the insert
+ * (+4.6%). Tried for the marginal cost: nullable shared column types as one `ColumnType` (`Nullable<Int8Column>`, no
+ * `| null` union for Kysely's `SelectType` to distribute over) changed nothing (+2 instantiations at N = 20).
+ *
+ * The fixed cost is the text tsc reads. With each read/write column type spelled out in every column
+ * (`ColumnType<string | null, bigint | number | string | null, …>`), dbgen's `db.ts` for this schema was 1.52 MB
+ * against kysely-codegen's 0.62 MB: an app of one query compiled in 15.48 G instructions (valgrind callgrind, node
+ * --single-threaded) against kysely-codegen's 14.34 G, with 173 MB of heap against 143 MB. Declaring each such type
+ * once (`Int8Column | null`, `WithDefault<TimestamptzColumn>`, codegen/emit/column-aliases.ts) made it 0.84 MB and
+ * 14.79 G, 150 MB: 61% of the gap gone. What is left matches the 3,050 row aliases (`User`, `NewUser`,
+ * `UserUpdate`), which kysely-codegen does not write: 10 k more identifiers and 6 k more symbols than its file. The
+ * names cost 346 instantiations, once (964,292 → 964,638 at N = 100, the same +346 at N = 20). At N = 100 (3 rounds,
+ * load average 8–14 on 2 CPUs): CPU 45.1 s against kysely-codegen's 44.8 s (1.01×; before: 53.4 s, 1.19×), heap 186
+ * MB against 179 MB (before: 209 MB), instantiations 0.999×, types 0.98×; rerun at load average 5–6, 2 rounds: CPU
+ * 30.5 s against 30.4 s (1.00×). At N = 300 (2 rounds, load average 5–6): CPU
+ * 72.4 s against 81.4 s (0.89×), tsc's check time 76.9 s against 90.9 s (0.85×), instantiations 2,877,634 against
+ * 2,879,949. CPU time still moves ±10% between rounds here; the instruction counts above do not.
+ *
+ * 0.8× of kysely-codegen is out of reach from the output's side: of 965,544 instantiations at N = 100, about 15 k
+ * are fixed and 9.5 k per query are Kysely's own inference, equal for both outputs (9,498 vs 9,505); with no fixed
+ * cost at all the ratio would be 0.98×.
  *
  * @example
  * npx tsx bench/typecheck.ts                          # N = 100 and 300, 2 rounds
@@ -23,7 +45,7 @@
  * npx tsx bench/typecheck.ts --baseline old/dist/esm/codegen/cli.js  # also another build's output, as "dbgen baseline"
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createPostgresDatabase } from './synthetic-schema.js'
@@ -53,6 +75,8 @@ interface Output {
 interface Sample {
   readonly instantiations: number
   readonly types: number
+  readonly parseS: number
+  readonly bindS: number
   readonly checkS: number
   readonly cpuS: number
   readonly heapMb: number
@@ -107,6 +131,8 @@ function compile(app: string): Sample {
   return {
     instantiations: num('Instantiations'),
     types: num('Types'),
+    parseS: num('Parse time'),
+    bindS: num('Bind time'),
     checkS: num('Check time'),
     cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
     heapMb: num('Memory used') / 1024,
@@ -134,11 +160,14 @@ async function main(): Promise<void> {
         for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
           c.samples.push(compile(c.dir))
           const s = c.samples.at(-1) as Sample
-          process.stderr.write(`round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, check ${s.checkS} s, CPU ${s.cpuS.toFixed(1)} s, heap ${s.heapMb.toFixed(0)} MB\n`)
+          process.stderr.write(
+            `round ${round + 1}/${rounds}, N=${n}, ${c.output.name}: ${s.instantiations} instantiations, parse ${s.parseS} s, bind ${s.bindS} s, ` +
+              `check ${s.checkS} s, CPU ${s.cpuS.toFixed(1)} s, heap ${s.heapMb.toFixed(0)} MB\n`,
+          )
         }
       }
     }
-    report([...apps].map(([n, cs]) => ({ n, rows: cs.map((c) => ({ name: c.output.name, samples: c.samples })) })), started)
+    report([...apps].map(([n, cs]) => ({ n, rows: cs.map((c) => ({ name: c.output.name, samples: c.samples })) })), outputs, started)
   } finally {
     if (args.includes('--keep')) console.error(`kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
@@ -150,27 +179,43 @@ interface Row {
   readonly samples: readonly Sample[]
 }
 
-function report(groups: readonly { n: number; rows: readonly Row[] }[], started: number): void {
+function report(groups: readonly { n: number; rows: readonly Row[] }[], outputs: readonly Output[], started: number): void {
   const version = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' }).stdout.replace(/^Version /, '').trim()
   const load = loadavg().map((x) => x.toFixed(1)).join(' ')
   console.log(
     `typecheck bench: ${tables} tables × 22 columns + ${views} views; tsc ${version} --strict --skipLibCheck --noEmit; ` +
       `medians of ${rounds} round${rounds === 1 ? '' : 's'}; load average ${load} on ${cpus().length} CPUs`,
   )
-  const head = ['queries', 'output', 'instantiations', 'types', 'check', 'CPU', 'heap', 'RSS']
+  console.log(`generated types: ${outputs.map((o) => `${o.name} ${(statSync(o.file).size / 1e6).toFixed(2)} MB`).join(', ')}`)
+  const head = ['queries', 'output', 'instantiations', 'types', 'parse', 'bind', 'check', 'CPU', 'heap', 'RSS']
   const lines: string[][] = [head]
   const int = (x: number) => Math.round(x).toLocaleString('en-US')
   const x = (p: number, q: number) => `${(p / q).toFixed(2)}×`
   for (const g of groups) {
     const med = g.rows.map((r) => {
       const m = (f: (s: Sample) => number) => median(r.samples.map(f))
-      return { name: r.name, inst: m((s) => s.instantiations), types: m((s) => s.types), check: m((s) => s.checkS), cpu: m((s) => s.cpuS), heap: m((s) => s.heapMb), rss: m((s) => s.rssMb) }
+      return {
+        name: r.name,
+        inst: m((s) => s.instantiations),
+        types: m((s) => s.types),
+        parse: m((s) => s.parseS),
+        bind: m((s) => s.bindS),
+        check: m((s) => s.checkS),
+        cpu: m((s) => s.cpuS),
+        heap: m((s) => s.heapMb),
+        rss: m((s) => s.rssMb),
+      }
     })
-    for (const m of med) lines.push([String(g.n), m.name, int(m.inst), int(m.types), `${m.check.toFixed(1)} s`, `${m.cpu.toFixed(1)} s`, `${int(m.heap)} MB`, `${int(m.rss)} MB`])
+    const sec = (x: number) => `${x.toFixed(1)} s`
+    for (const m of med) lines.push([String(g.n), m.name, int(m.inst), int(m.types), sec(m.parse), sec(m.bind), sec(m.check), sec(m.cpu), `${int(m.heap)} MB`, `${int(m.rss)} MB`])
     const peer = med.find((m) => m.name === 'kysely-codegen')
     for (const m of med) {
       if (!peer || m === peer) continue
-      lines.push([String(g.n), `${m.name} / ${peer.name}`, x(m.inst, peer.inst), x(m.types, peer.types), x(m.check, peer.check), x(m.cpu, peer.cpu), x(m.heap, peer.heap), x(m.rss, peer.rss)])
+      lines.push([
+        String(g.n),
+        `${m.name} / ${peer.name}`,
+        ...[[m.inst, peer.inst], [m.types, peer.types], [m.parse, peer.parse], [m.bind, peer.bind], [m.check, peer.check], [m.cpu, peer.cpu], [m.heap, peer.heap], [m.rss, peer.rss]].map(([a, b]) => x(a as number, b as number)),
+      ])
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)))

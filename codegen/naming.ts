@@ -87,6 +87,11 @@ export class NameRegistry {
     for (const r of reserved) this.#taken.add(r)
   }
 
+  /** A new registry that has taken every name this one has; claims in either do not reach the other. */
+  copy(): NameRegistry {
+    return new NameRegistry(this.#taken)
+  }
+
   /** True when `name` is still free. */
   isFree(name: string): boolean {
     return !this.#taken.has(name)

@@ -14,42 +14,51 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive
 export type UserRole = "admin" | "editor" | "reader"
 export const UserRoleValues = ["admin", "editor", "reader"] as const
 
+/** Column types that are read as one type and written as another, shared by the tables below. */
+export type Int4Column = ColumnType<number, bigint | number, bigint | number>
+export type Int8Column = ColumnType<string, bigint | number | string, bigint | number | string>
+export type JsonbColumn = ColumnType<JsonValue, JsonArray | JsonObject | boolean | number | string, JsonArray | JsonObject | boolean | number | string>
+export type NumericColumn = ColumnType<string, bigint | number | string, bigint | number | string>
+export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
+/** A column that has a default: optional on insert. */
+export type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never
+
 export interface CommentsTable {
-  id: ColumnType<number, bigint | number | undefined, bigint | number>
-  post_id: ColumnType<number, bigint | number, bigint | number>
-  author_id: ColumnType<string | null, bigint | number | string | null, bigint | number | string | null>
+  id: WithDefault<Int4Column>
+  post_id: Int4Column
+  author_id: Int8Column | null
   body: string
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>
+  created_at: WithDefault<TimestamptzColumn>
 }
 
 export interface PostLikesTable {
-  post_id: ColumnType<number, bigint | number, bigint | number>
-  user_id: ColumnType<string, bigint | number | string, bigint | number | string>
-  liked_at: ColumnType<Date, Date | string | undefined, Date | string>
+  post_id: Int4Column
+  user_id: Int8Column
+  liked_at: WithDefault<TimestamptzColumn>
 }
 
 /**
  * Articles written by users.
  */
 export interface PostsTable {
-  id: ColumnType<number, bigint | number | undefined, bigint | number>
-  author_id: ColumnType<string, bigint | number | string, bigint | number | string>
+  id: WithDefault<Int4Column>
+  author_id: Int8Column
   title: string
   body: Generated<string>
   tags: Generated<(string | null)[]>
-  score: ColumnType<string | null, bigint | number | string | null, bigint | number | string | null>
+  score: NumericColumn | null
   word_count: GeneratedAlways<number | null>
-  published_at: ColumnType<Date | null, Date | string | null, Date | string | null>
+  published_at: TimestamptzColumn | null
 }
 
 /**
  * Posts that have a publication date.
  */
 export interface PublishedPostsTable {
-  id: ColumnType<number, bigint | number, bigint | number>
+  id: Int4Column
   title: string
-  author_id: ColumnType<string, bigint | number | string, bigint | number | string>
-  published_at: ColumnType<Date | null, Date | string | null, Date | string | null>
+  author_id: Int8Column
+  published_at: TimestamptzColumn | null
 }
 
 /**
@@ -63,13 +72,13 @@ export interface UsersTable {
   email: string
   name: string
   role: Generated<UserRole>
-  visits: ColumnType<number, bigint | number | undefined, bigint | number>
+  visits: WithDefault<Int4Column>
   /**
    * Free text shown on the profile page; null until the user writes one.
    */
   bio: string | null
-  settings: ColumnType<JsonValue, JsonArray | JsonObject | boolean | number | string | undefined, JsonArray | JsonObject | boolean | number | string>
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>
+  settings: WithDefault<JsonbColumn>
+  created_at: WithDefault<TimestamptzColumn>
 }
 
 export interface DB {

@@ -55,7 +55,7 @@ describe('camelCase', () => {
   it('camelCases DB keys and property keys in both files', () => {
     const types = emitTypes(model, { camelCase: true }).text
     expect(types).toMatch(/^ {2}userAccounts: UserAccountsTable$/m)
-    expect(types).toMatch(/^ {2}createdAt: ColumnType<Date, Date \| string \| undefined, Date \| string>$/m)
+    expect(types).toMatch(/^ {2}createdAt: WithDefault<TimestamptzColumn>$/m)
     expect(types).toMatch(/^ {2}ipV4Addr: string \| null$/m)
     const meta = emitMetadata(model, { camelCase: true }).text
     expect(meta).toContain('createdAt: { name: "created_at"')
@@ -84,12 +84,15 @@ describe('overrides', () => {
 describe('type options', () => {
   it('follows bigint / decimal / dates', () => {
     const def = emitTypes(model).text
-    expect(def).toMatch(/^ {2}id: ColumnType<string, bigint \| number \| string \| undefined, bigint \| number \| string>$/m)
-    expect(def).toMatch(/^ {2}amount: ColumnType<string \| null, bigint \| number \| string \| null, bigint \| number \| string \| null>$/m)
+    expect(def).toMatch(/^ {2}id: WithDefault<Int8Column>$/m)
+    expect(def).toMatch(/^export type Int8Column = ColumnType<string, bigint \| number \| string, bigint \| number \| string>$/m)
+    expect(def).toMatch(/^ {2}amount: NumericColumn \| null$/m)
+    expect(def).toMatch(/^export type NumericColumn = ColumnType<string, bigint \| number \| string, bigint \| number \| string>$/m)
     const alt = emitTypes(model, { typeOptions: { bigint: 'bigint', decimal: 'number', dates: 'string' } }).text
-    expect(alt).toMatch(/^ {2}id: ColumnType<bigint, bigint \| number \| string \| undefined, bigint \| number \| string>$/m)
-    expect(alt).toMatch(/^ {2}amount: ColumnType<number \| null, bigint \| number \| string \| null, bigint \| number \| string \| null>$/m)
-    expect(alt).toMatch(/^ {2}created_at: ColumnType<string, Date \| string \| undefined, Date \| string>$/m)
+    expect(alt).toMatch(/^export type Int8Column = ColumnType<bigint, bigint \| number \| string, bigint \| number \| string>$/m)
+    expect(alt).toMatch(/^export type NumericColumn = ColumnType<number, bigint \| number \| string, bigint \| number \| string>$/m)
+    expect(alt).toMatch(/^ {2}created_at: WithDefault<TimestamptzColumn>$/m)
+    expect(alt).toMatch(/^export type TimestamptzColumn = ColumnType<string, Date \| string, Date \| string>$/m)
     expect(emitMetadata(model, { typeOptions: { bigint: 'bigint' } }).text).toContain('bigint: "bigint",')
   })
 })

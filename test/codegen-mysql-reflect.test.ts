@@ -189,9 +189,10 @@ describe('reflectMysql', () => {
     const { text } = emitTypes(model)
     expect(text).toContain('  region: string | null\n')
     expect(text).toContain('export type AccountsMood = "a,b" | "it\'s" | "back\\\\slash" | "paren)" | "q\\"d" | ""')
-    expect(text).toContain('  perms: ColumnType<AccountsPerms[] | null, readonly AccountsPerms[] | string | null, readonly AccountsPerms[] | string | null>')
+    expect(text).toContain('  perms: AccountsPermsColumn | null\n')
+    expect(text).toContain('export type AccountsPermsColumn = ColumnType<AccountsPerms[], readonly AccountsPerms[] | string, readonly AccountsPerms[] | string>\n')
     expect(text).toContain('  doubled: GeneratedAlways<number | null>')
-    expect(text).toContain('  id: ColumnType<number, bigint | number | undefined, bigint | number>')
+    expect(text).toContain('  id: WithDefault<IntColumn>\n')
   })
 
   it('filters by include/exclude globs in SQL, case-sensitively', async () => {

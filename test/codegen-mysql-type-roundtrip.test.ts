@@ -99,11 +99,16 @@ afterEach(async () => {
 function selectTypes(text: string, iface: string): Record<string, { type: string; nullable: boolean }> {
   const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1]
   if (!body) throw new Error(`no interface ${iface} in:\n${text}`)
+  // The shared column types (`export type IntColumn = ColumnType<number, …>`) by name → their select type.
+  const shared = new Map<string, string>()
+  for (const [, name, args] of text.matchAll(/^export type (\w+) = ColumnType<(.*)>$/gm)) shared.set(name as string, splitTop(args as string)[0] as string)
   const out: Record<string, { type: string; nullable: boolean }> = {}
   for (const line of body.split('\n')) {
     const m = /^ {2}(\w+): (.*)$/.exec(line)
     if (!m) continue
-    let t = m[2] as string
+    let t = (m[2] as string).replace(/^WithDefault\d*<(\w+)>/, '$1')
+    const named = /^(\w+)( \| null)?$/.exec(t)
+    if (named && shared.has(named[1] as string)) t = `${shared.get(named[1] as string)}${named[2] ?? ''}`
     const wrapped = /^(ColumnType|GeneratedAlways|Generated)<(.*)>$/.exec(t)
     if (wrapped) t = splitTop(wrapped[2] as string)[0] as string
     const nullable = t.endsWith(' | null')

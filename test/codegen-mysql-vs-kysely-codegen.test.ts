@@ -1,7 +1,7 @@
 /**
  * On MariaDB, kysely-codegen 0.20.0 types `json` as `string`, `set` as `unknown`, `tinyint(1)` as `number`, and
  * wraps every nullable column in `Generated` (MariaDB reports 'NULL' as their default). dbgen gets each right:
- * both tools run on the same schema and both outputs are checked as text.
+ * both tools run on the same schema and both outputs are checked as text (dbgen's shared column types with them).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -20,6 +20,11 @@ let ours: string
 function member(text: string, iface: string, column: string): string {
   const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? ''
   return (new RegExp(`^ {2}${column}: (.*?);?$`, 'm').exec(body)?.[1] ?? `<no ${iface}.${column}>`).trim()
+}
+
+/** The right-hand side of `export type name = …` (dbgen declares each shared column type once). */
+function declared(text: string, name: string): string {
+  return new RegExp(`^export type ${name}(<C>)? = (.*)$`, 'm').exec(text)?.[2] ?? `<no type ${name}>`
 }
 
 beforeAll(async () => {
@@ -48,19 +53,23 @@ afterAll(() => rmSync(out, { recursive: true, force: true }))
 describe('dbgen vs kysely-codegen 0.20.0 on MariaDB', () => {
   it('json: kysely-codegen says string, dbgen says JsonValue (the runtime parses it, and writes any JSON value)', () => {
     expect(member(theirs, 'Profiles', 'prefs')).toBe('Generated<string | null>')
-    const write = 'JsonArray | JsonObject | boolean | number | string | null'
-    expect(member(ours, 'ProfilesTable', 'prefs')).toBe(`ColumnType<JsonValue | null, ${write}, ${write}>`)
+    const write = 'JsonArray | JsonObject | boolean | number | string'
+    expect(member(ours, 'ProfilesTable', 'prefs')).toBe('JsonColumn | null')
+    expect(declared(ours, 'JsonColumn')).toBe(`ColumnType<JsonValue, ${write}, ${write}>`)
   })
 
   it('set: kysely-codegen says unknown, dbgen says an array of the members', () => {
     expect(member(theirs, 'Profiles', 'tags')).toBe('Generated<unknown>')
-    expect(member(ours, 'ProfilesTable', 'tags')).toBe('ColumnType<ProfilesTags[], readonly ProfilesTags[] | string | undefined, readonly ProfilesTags[] | string>')
+    expect(member(ours, 'ProfilesTable', 'tags')).toBe('WithDefault<ProfilesTagsColumn>')
+    expect(declared(ours, 'ProfilesTagsColumn')).toBe('ColumnType<ProfilesTags[], readonly ProfilesTags[] | string, readonly ProfilesTags[] | string>')
+    expect(declared(ours, 'WithDefault')).toBe('C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never')
     expect(ours).toContain('export type ProfilesTags = "a" | "b" | "c"')
   })
 
   it('tinyint(1): kysely-codegen says number, dbgen says boolean', () => {
     expect(member(theirs, 'Profiles', 'active')).toBe('number')
-    expect(member(ours, 'ProfilesTable', 'active')).toBe('ColumnType<boolean, boolean | number, boolean | number>')
+    expect(member(ours, 'ProfilesTable', 'active')).toBe('Tinyint1Column')
+    expect(declared(ours, 'Tinyint1Column')).toBe('ColumnType<boolean, boolean | number, boolean | number>')
   })
 
   it('nullable columns: kysely-codegen wraps them in Generated, dbgen does not (they are optional on insert anyway)', () => {
@@ -68,6 +77,7 @@ describe('dbgen vs kysely-codegen 0.20.0 on MariaDB', () => {
     expect(member(ours, 'ProfilesTable', 'note')).toBe('string | null')
     // A real default is still Generated in both.
     expect(member(theirs, 'Profiles', 'visits')).toBe('Generated<number>')
-    expect(member(ours, 'ProfilesTable', 'visits')).toBe('ColumnType<number, bigint | number | undefined, bigint | number>')
+    expect(member(ours, 'ProfilesTable', 'visits')).toBe('WithDefault<IntColumn>')
+    expect(declared(ours, 'IntColumn')).toBe('ColumnType<number, bigint | number, bigint | number>')
   })
 })

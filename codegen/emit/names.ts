@@ -53,6 +53,8 @@ export interface NamePlan {
    * already took the key.
    */
   columns(r: RelationModel): readonly (string | null)[]
+  /** A fresh registry holding every type name the plan gave out or reserved, for names a file claims after it. */
+  typeRegistry(): NameRegistry
   readonly warnings: readonly string[]
 }
 
@@ -128,6 +130,7 @@ export function planNames(model: SchemaModel, options: { camelCase: boolean; ext
     relation: (r) => relations.get(id(r)) as RelationNames,
     enumOf: (q) => enums.get(id(q)),
     columns: (r) => columnKeys.get(r) ?? r.columns.map((c) => conv(c.name)),
+    typeRegistry: () => registry.copy(),
     warnings,
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Emits `generated/db.ts`: enum unions and value arrays, one interface per relation using Kysely's `Generated`,
- * `GeneratedAlways` and `ColumnType`, the `DB` interface, and `Selectable`/`Insertable`/`Updateable` row aliases.
+ * Emits `generated/db.ts`: enum unions and value arrays, the shared column types (see `column-aliases.ts`), one
+ * interface per relation using Kysely's `Generated`, `GeneratedAlways` and `ColumnType`, the `DB` interface, and
+ * `Selectable`/`Insertable`/`Updateable` row aliases.
  *
  * @example
  * const { text } = emitTypes(model, { camelCase: false })
@@ -11,6 +12,7 @@ import { fingerprint, type ColumnModel, type RelationModel, type SchemaModel } f
 import { propertyKey } from '../naming.js'
 import { enumTsType, tsTypeFor } from '../../src/types/column-type.js'
 import { arrayOf, type TsType } from '../../src/types/ts-type.js'
+import { ColumnAliases } from './column-aliases.js'
 import { planNames, type NamePlan } from './names.js'
 import { generatedHeader, jsdoc, str } from './ts-text.js'
 
@@ -81,7 +83,13 @@ export function* typesChunks(model: SchemaModel, options: EmitOptions, plan: Nam
   // First pass: every column's property type, which also tells which Kysely helpers the import line needs.
   const typeOf = memoTsType(model, options, typeOptions, plan)
   const typeTexts = new Map<TsType, Map<string, string>>()
-  const columnTypes = model.relations.map((r) => r.columns.map((c) => columnType(r, c, typeOf(r, c), used, typeTexts)))
+  const aliases = new ColumnAliases(plan.typeRegistry())
+  const columnTypes = model.relations.map((r) =>
+    r.columns.map((c) => {
+      const source = hasColumnOverride(options, r, c) ? null : aliasSource(c, plan)
+      return columnType(r, c, typeOf(r, c), used, source === null ? null : { aliases, source }, typeTexts)
+    }),
+  )
 
   const importLines = [`import type { ${[...used].sort().join(', ')} } from 'kysely'`]
   for (const [from, names] of [...imports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -99,6 +107,7 @@ export function* typesChunks(model: SchemaModel, options: EmitOptions, plan: Nam
     const union = e.values.length === 0 ? 'never' : e.values.map(str).join(' | ')
     yield `\n${jsdoc(e.comment)}export type ${n.type} = ${union}\n` + `export const ${n.values} = [${e.values.map(str).join(', ')}] as const\n`
   }
+  yield aliases.declarations()
 
   for (const [ri, r] of model.relations.entries()) {
     const keys = plan.columns(r)
@@ -134,8 +143,7 @@ function overrideType(o: TypeOverride): TsType {
 
 /** The mapped (or overridden) TS type of a column, before nullability and generation are applied. */
 export function columnTsType(model: SchemaModel, r: RelationModel, c: ColumnModel, options: EmitOptions, typeOptions: ResolvedTypeOptions, plan: NamePlan): TsType {
-  const byColumn = options.overrides?.columns
-  const colOverride = byColumn?.[`${r.schema}.${r.name}.${c.name}`] ?? byColumn?.[`${r.name}.${c.name}`]
+  const colOverride = columnOverride(options, r, c)
   if (colOverride !== undefined) return overrideType(colOverride)
   const byType = options.overrides?.types ?? {}
   const typeOverride =
@@ -153,11 +161,8 @@ export function columnTsType(model: SchemaModel, r: RelationModel, c: ColumnMode
 /** {@link columnTsType}, cached by type for columns without a column override (most of them). */
 function memoTsType(model: SchemaModel, options: EmitOptions, typeOptions: ResolvedTypeOptions, plan: NamePlan) {
   const cache = new Map<string, TsType>()
-  const byColumn = options.overrides?.columns
   return (r: RelationModel, c: ColumnModel): TsType => {
-    if (byColumn && (byColumn[`${r.schema}.${r.name}.${c.name}`] ?? byColumn[`${r.name}.${c.name}`]) !== undefined) {
-      return columnTsType(model, r, c, options, typeOptions, plan)
-    }
+    if (hasColumnOverride(options, r, c)) return columnTsType(model, r, c, options, typeOptions, plan)
     const key = `${c.typeKey}\u0000${c.arrayDims}\u0000${c.enumRef?.schema}\u0000${c.enumRef?.name}\u0000${c.domain?.schema}\u0000${c.domain?.name}`
     let t = cache.get(key)
     if (t === undefined) {
@@ -168,6 +173,25 @@ function memoTsType(model: SchemaModel, options: EmitOptions, typeOptions: Resol
   }
 }
 
+/** The override for this one column (`schema.table.column` wins over `table.column`), if any. */
+function columnOverride(options: EmitOptions, r: RelationModel, c: ColumnModel): TypeOverride | undefined {
+  const byColumn = options.overrides?.columns
+  return byColumn?.[`${r.schema}.${r.name}.${c.name}`] ?? byColumn?.[`${r.name}.${c.name}`]
+}
+
+function hasColumnOverride(options: EmitOptions, r: RelationModel, c: ColumnModel): boolean {
+  return options.overrides?.columns !== undefined && columnOverride(options, r, c) !== undefined
+}
+
+/**
+ * What a shared column type is named after: the column's domain, else its enum's type name, else its database type,
+ * with `array` per array level (`int4[]` → `Int4ArrayColumn`).
+ */
+function aliasSource(c: ColumnModel, plan: NamePlan): string {
+  const base = c.domain?.name ?? (c.enumRef ? (plan.enumOf(c.enumRef)?.type ?? c.typeKey) : c.typeKey)
+  return base + ' array'.repeat(c.arrayDims)
+}
+
 type Generation = 'always' | 'default' | 'none'
 
 /** How a column is generated, for its Kysely wrapper: never insertable, optional on insert, or plain. */
@@ -176,21 +200,30 @@ function generation(r: RelationModel, c: ColumnModel): Generation {
   return c.default !== null || c.identity === 'by-default' || c.autoIncrement ? 'default' : 'none'
 }
 
-/** The property type text; cached per (type, nullability, generation), since most columns share a handful. */
-function columnType(r: RelationModel, c: ColumnModel, t: TsType, used: Set<string>, cache: Map<TsType, Map<string, string>>): string {
+/** Where a column's read/write type gets its shared name; `null` for a column override, which is written out. */
+interface Shared {
+  readonly aliases: ColumnAliases
+  readonly source: string
+}
+
+/**
+ * The property type text; cached per (type, nullability, generation), since most columns share a handful. A type
+ * object belongs to one alias source (the memo keys on what {@link aliasSource} reads), or to one column.
+ */
+function columnType(r: RelationModel, c: ColumnModel, t: TsType, used: Set<string>, shared: Shared | null, cache: Map<TsType, Map<string, string>>): string {
   const gen = generation(r, c)
   const key = `${gen}${c.nullable ? '?' : ''}`
   let byFlags = cache.get(t)
   if (!byFlags) cache.set(t, (byFlags = new Map()))
   let text = byFlags.get(key)
   if (text === undefined) {
-    text = renderColumnType(t, c.nullable, gen, used)
+    text = renderColumnType(t, c.nullable, gen, used, shared)
     byFlags.set(key, text)
   }
   return text
 }
 
-function renderColumnType(t: TsType, nullable: boolean, gen: Generation, used: Set<string>): string {
+function renderColumnType(t: TsType, nullable: boolean, gen: Generation, used: Set<string>, shared: Shared | null): string {
   const nul = nullable ? ' | null' : ''
   const select = t.select + nul
   const insert = (t.insert ?? t.select) + nul
@@ -204,5 +237,8 @@ function renderColumnType(t: TsType, nullable: boolean, gen: Generation, used: S
     return `Generated<${select}>`
   }
   used.add('ColumnType')
+  if (shared !== null && t.insert !== undefined) {
+    return shared.aliases.column({ select: t.select, insert: t.insert }, shared.source, nullable, gen === 'default')
+  }
   return `ColumnType<${select}, ${insert}${gen === 'default' ? ' | undefined' : ''}, ${insert}>`
 }

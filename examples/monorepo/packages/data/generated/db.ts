@@ -11,20 +11,26 @@ export type JsonArray = JsonValue[]
 export type JsonObject = { [key: string]: JsonValue | undefined }
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive
 
+/** Column types that are read as one type and written as another, shared by the tables below. */
+export type Int4Column = ColumnType<number, bigint | number, bigint | number>
+export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
+/** A column that has a default: optional on insert. */
+export type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never
+
 export interface JobsTable {
   id: GeneratedAlways<number>
   payload: string
   result: string | null
-  done_by: ColumnType<number | null, bigint | number | null, bigint | number | null>
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>
-  done_at: ColumnType<Date | null, Date | string | null, Date | string | null>
+  done_by: Int4Column | null
+  created_at: WithDefault<TimestamptzColumn>
+  done_at: TimestamptzColumn | null
 }
 
 export interface UsersTable {
   id: GeneratedAlways<number>
   email: string
   display_name: string
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>
+  created_at: WithDefault<TimestamptzColumn>
 }
 
 export interface DB {
