@@ -6,7 +6,7 @@ import pg from 'pg'
 import { CompiledQuery } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PostgresConnection } from '../src/dialects/postgres/connection.js'
-import { backendPid, destroySocket, hasActiveQuery, onParameterStatus, parseArrayLiteral, sendCancelRequest } from '../src/dialects/postgres/pg-internals.js'
+import { backendPid, destroySocket, hasActiveQuery, onNextReadyForQuery, onParameterStatus, parseArrayLiteral, sendCancelRequest } from '../src/dialects/postgres/pg-internals.js'
 import { StatementCaches } from '../src/dialects/postgres/statements.js'
 import { useTestDatabase } from './support/test-db.js'
 
@@ -107,6 +107,22 @@ describe('node-postgres internals', () => {
     expect(seen).toContainEqual(['default_transaction_read_only', 'off'])
     await c.query('SET default_transaction_read_only = on')
     expect(seen.at(-1)).toEqual(['default_transaction_read_only', 'on'])
+  })
+
+  it('onNextReadyForQuery, called from a failed statement, fires once, at the end of that answer', async () => {
+    const c = await client()
+    const events: string[] = []
+    await new Promise<void>((resolve) => {
+      c.query('SELECT 1/0', (err) => {
+        events.push(err ? 'error' : 'no error')
+        onNextReadyForQuery(c, () => {
+          events.push('ready')
+          resolve()
+        })
+      })
+    })
+    await c.query('SELECT 1')
+    expect(events).toEqual(['error', 'ready'])
   })
 
   it("pg-types' array parser parses a literal element by element", () => {

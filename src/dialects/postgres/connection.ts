@@ -13,7 +13,7 @@ import type { RawConnection, Statement } from '../dialect.js'
 import { commandResult } from '../query-result.js'
 import { streamPortal } from './cursor.js'
 import { tooManyParameters } from './parameters.js'
-import { backendPid, CallbackQuery, destroySocket, type PgWire } from './pg-internals.js'
+import { backendPid, CallbackQuery, destroySocket, onNextReadyForQuery, type PgWire } from './pg-internals.js'
 import { ServerRoles, SessionRole } from './server-role.js'
 import type { DroppedStatements, StatementCache } from './statements.js'
 
@@ -112,7 +112,7 @@ export class PostgresConnection implements RawConnection {
     // The (text, values, callback) form: pg copies a config object on every call, and wraps a callback-less query
     // in a promise of its own; one promise here is all a statement costs.
     return new Promise((resolve, reject) => {
-      this.#client.query(sql, params as unknown[], (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(toResult<R>(res))))
+      this.#client.query(sql, params as unknown[], (err: Error | null, res: pg.QueryResult) => (err ? this.#rejectAfterRole(err, reject) : resolve(toResult<R>(res))))
     })
   }
 
@@ -147,10 +147,31 @@ export class PostgresConnection implements RawConnection {
       const query = new PipelinedQuery(cache?.takeDropped(), prefix, name, sql, params as unknown[], (err, res) => {
         if (!err) return resolve(toResult<R>(Array.isArray(res) ? res[res.length - 1]! : res))
         if (name !== undefined) cache?.failed(sql, name, err)
-        reject(err)
+        this.#rejectAfterRole(err, reject)
       })
       this.#client.query(query as unknown as pg.QueryConfig)
     })
+  }
+
+  /**
+   * Rejects with `err`; a write refused as read-only (25006) on a connection kept for writes waits first for the end
+   * of the server's answer. PostgreSQL sends the error at once and its report that the server turned read-only (a
+   * ParameterStatus) only just before ReadyForQuery, so the error would otherwise be classified before the report.
+   */
+  #rejectAfterRole(err: Error, reject: (err: Error) => void): void {
+    if ((err as { code?: unknown }).code !== '25006' || this.roleLost === undefined || this.broken) return reject(err)
+    let stop: (() => void) | undefined
+    let settled = false
+    const settle = () => {
+      if (settled) return
+      settled = true
+      stop?.()
+      this.#listeners = this.#listeners.filter((l) => l !== settle)
+      reject(err)
+    }
+    // The connection may break before the answer ends: that settles it too.
+    this.#listeners.push(settle)
+    stop = onNextReadyForQuery(this.#client, settle)
   }
 
   /**

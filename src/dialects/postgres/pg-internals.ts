@@ -13,6 +13,8 @@
  *   `cancel()`, which reads a deprecated getter and prints a DeprecationWarning into users' logs.
  * - `connection`'s `parameterStatus` event: the server's role (in_hot_standby, default_transaction_read_only), which
  *   PostgreSQL 14+ reports at connect and whenever it changes; pg keeps no record of it.
+ * - `connection`'s `readyForQuery` event: the end of a statement's answer, which pg reports to a failed query only
+ *   after the error, and a role change arrives between the two.
  *
  * @example
  * destroySocket(client) // the socket is gone; pg emits 'end' and the connection is marked broken
@@ -60,7 +62,12 @@ interface ClientInternals {
   host: string
   port: number
   _getActiveQuery?(): unknown
-  connection?: { stream?: { destroy(): void }; on?(event: 'parameterStatus', f: (m: { parameterName: string; parameterValue: string }) => void): void }
+  connection?: {
+    stream?: { destroy(): void }
+    on?(event: 'parameterStatus', f: (m: { parameterName: string; parameterValue: string }) => void): void
+    once?(event: 'readyForQuery', f: () => void): void
+    off?(event: 'readyForQuery', f: () => void): void
+  }
 }
 
 interface CancelConnection {
@@ -82,6 +89,20 @@ export function destroySocket(client: pg.Client): void {
 /** Calls `f` for every ParameterStatus the server sends on `client`, those at connect included (call it before connect). */
 export function onParameterStatus(client: pg.Client, f: (name: string, value: string) => void): void {
   ;(client as unknown as ClientInternals).connection?.on?.('parameterStatus', (m) => f(m.parameterName, m.parameterValue))
+}
+
+/**
+ * Calls `f` once, at the next ReadyForQuery the server sends (the end of the current statement's answer), or at once
+ * when pg gives no access to it. Returns a function that stops waiting.
+ */
+export function onNextReadyForQuery(client: pg.Client, f: () => void): () => void {
+  const wire = (client as unknown as ClientInternals).connection
+  if (!wire?.once || !wire.off) {
+    f()
+    return () => undefined
+  }
+  wire.once('readyForQuery', f)
+  return () => wire.off!('readyForQuery', f)
 }
 
 /** Whether a statement is running on the client (true when pg cannot tell). */
