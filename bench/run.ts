@@ -7,9 +7,20 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const all = ['codegen', 'engine', 'scope', 'typecheck']
-const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+// Names pick benchmarks; a flag, and the value after it (`--repo ../old`), is passed on to each.
+const picked: string[] = []
+const passThrough: string[] = []
+const args = process.argv.slice(2)
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!
+  if (!a.startsWith('-')) picked.push(a)
+  else {
+    passThrough.push(a)
+    const next = args[i + 1]
+    if (!a.includes('=') && next !== undefined && !next.startsWith('-') && !all.includes(next) && !existsSync(resolve(import.meta.dirname, `${next}.ts`))) passThrough.push(args[++i]!)
+  }
+}
 const names = picked.length > 0 ? picked : all
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'))
 const here = import.meta.dirname
 let failed = 0
 for (const name of names) {

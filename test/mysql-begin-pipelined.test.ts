@@ -51,6 +51,17 @@ describe('MySQL BEGIN with the first statement', () => {
     await conn.query('ROLLBACK', [])
   })
 
+  it("a scope's settings (a SET of user variables, with parameters) travel with START TRANSACTION, and the statement sees them", async () => {
+    const c = await raw()
+    const conn = new MysqlConnection(c, mysqlColumnConverters(undefined))
+    const log = socketTraffic(c)
+    const prefix = [{ sql: 'SET @`app.tenant` = ?, @`it``s` = ?', parameters: ["t'1", '2'] }, ...begin('START TRANSACTION')]
+    const r = await conn.queryAfter<{ t: string; q: string; tx: number }>(prefix, 'SELECT @`app.tenant` AS t, @`it``s` AS q, @@in_transaction AS tx', [])
+    expect(r.rows).toEqual([{ t: "t'1", q: '2', tx: 1 }])
+    expect(log.slice(0, 4)).toEqual(['W', 'W', 'W', 'R'])
+    await conn.query('ROLLBACK', [])
+  })
+
   it('SET TRANSACTION ISOLATION LEVEL travels too, and the transaction has that level', async () => {
     const c = await raw()
     const conn = new MysqlConnection(c, mysqlColumnConverters(undefined))

@@ -17,4 +17,9 @@ export interface SessionContextSql {
   readonly lifetime: 'transaction' | 'session'
   /** Statements that set `settings` and the role (a name; null: no role; undefined: leave it). Values are parameters. */
   statements(settings: readonly SettingChange[], role: string | null | undefined): CompiledQuery[]
+  /**
+   * Whether one of those statements cannot fail on a live connection, so that it may travel with BEGIN and the
+   * scope's first statement instead of being answered first (MySQL's user variables; not SET ROLE).
+   */
+  travelsWithBegin?(statement: CompiledQuery): boolean
 }

@@ -87,7 +87,8 @@ const beginCache = new WeakMap<Engine, Map<string, BeginPlan>>()
 /**
  * The statements that open the scope's transaction: BEGIN for these options (computed once per engine and options),
  * and the context's settings and role — after BEGIN where they are transaction-local (PostgreSQL, in the same round
- * trip), before it where they are session variables (MySQL).
+ * trip), before it where they are session variables (MySQL: user variables in the same round trip as BEGIN, SET ROLE,
+ * which can be refused, answered first).
  */
 export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeContext): BeginPlan {
   let m = beginCache.get(engine)
@@ -104,7 +105,9 @@ export function beginFor(engine: Engine, opts: ScopeOptions, context?: ScopeCont
   const sql = engine.driver.sessionContext
   const { settings, role } = changesBetween(undefined, context)
   const apply = sql.statements(settings, role)
-  return sql.lifetime === 'transaction' ? { before: [], with: [...b.with, ...apply] } : { before: apply, with: b.with }
+  if (sql.lifetime === 'transaction') return { before: [], with: [...b.with, ...apply] }
+  const early = apply.filter((q) => sql.travelsWithBegin?.(q) === true)
+  return { before: apply.filter((q) => !early.includes(q)), with: [...early, ...b.with] }
 }
 
 export const SCOPE_KEYS = keysOf<ScopeOptions>({

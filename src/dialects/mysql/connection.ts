@@ -10,6 +10,7 @@ import type { Connection, ResultSetHeader } from 'mysql2'
 import type { QueryResult } from 'kysely'
 import { queryError } from '../../errors.js'
 import type { RawConnection, Statement } from '../dialect.js'
+import { isUserVariableSet } from './context.js'
 import { isMysqlConnectionError } from './errors.js'
 import { canPipeline, sendPipelined, type PipelinedStatement, type QueryCallback } from './mysql2-internals.js'
 import { streamRows } from './stream.js'
@@ -24,11 +25,12 @@ const RESTORE_IGNORE_SPACE =
 /**
  * The BEGIN statements that may leave in one write with the statement after them: they cannot fail on a live
  * connection that has no transaction open (see MysqlConnection.queryAfter). START TRANSACTION READ WRITE is not one.
+ * A scope's settings (a SET of user variables, with parameters) travel too.
  */
 const PIPELINED = /^(?:START TRANSACTION(?: READ ONLY)?|SET TRANSACTION ISOLATION LEVEL [A-Z ]+)$/
 
 function pipelined(s: Statement): boolean {
-  return s.parameters.length === 0 && PIPELINED.test(s.sql)
+  return s.parameters.length === 0 ? PIPELINED.test(s.sql) : isUserVariableSet(s.sql)
 }
 
 function noop(): void {}

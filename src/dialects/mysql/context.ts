@@ -15,6 +15,14 @@ export function quoteMysqlIdentifier(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``
 }
 
+/** A `SET` of user variables as `statements` writes it: only quoted names and `?` values. */
+const USER_VARIABLES = /^SET @`(?:[^`]|``)+` = \?(?:, @`(?:[^`]|``)+` = \?)*$/
+
+/** Whether `sql` only sets user variables, which a live connection cannot refuse. */
+export function isUserVariableSet(sql: string): boolean {
+  return USER_VARIABLES.test(sql)
+}
+
 export const mysqlSessionContext: SessionContextSql = {
   lifetime: 'session',
   statements(settings: readonly SettingChange[], role: string | null | undefined): CompiledQuery[] {
@@ -27,4 +35,5 @@ export const mysqlSessionContext: SessionContextSql = {
     else if (role !== undefined) out.push(CompiledQuery.raw(`SET ROLE ${quoteMysqlIdentifier(role)}`))
     return out
   },
+  travelsWithBegin: (statement) => isUserVariableSet(statement.sql),
 }
