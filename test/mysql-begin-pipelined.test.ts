@@ -7,30 +7,16 @@
  * BEGIN is made to fail for real by an XA transaction left active on the session (XAER_RMFAIL), the one state in
  * which the server refuses START TRANSACTION on a live connection.
  */
-import mysql, { type Connection } from 'mysql2'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Connection } from 'mysql2'
+import { describe, expect, it } from 'vitest'
 import { MysqlConnection } from '../src/dialects/mysql/connection.js'
 import { mysqlColumnConverters } from '../src/dialects/mysql/values.js'
+import { useRawMysqlConnections } from './support/mysql-raw.js'
 import { socketTraffic } from './support/socket-traffic.js'
 import { useTestDatabase } from './support/test-db.js'
 
 const testDb = useTestDatabase('mysql', 'begin_pipelined')
-const open: Connection[] = []
-
-async function raw(): Promise<Connection> {
-  const c = mysql.createConnection({ uri: testDb.url })
-  c.on('error', () => undefined)
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve())
-    c.once('error', reject)
-  })
-  open.push(c)
-  return c
-}
-
-afterEach(() => {
-  for (const c of open.splice(0)) c.destroy()
-})
+const raw = useRawMysqlConnections(testDb)
 
 const begin = (...sqls: string[]) => sqls.map((sql) => ({ sql, parameters: [] }))
 

@@ -2,29 +2,15 @@
  * Pins every mysql2 internal that src/dialects/mysql/mysql2-internals.ts fences, against the installed mysql2 and a
  * real MariaDB: a mysql2 upgrade that moves one of them fails here, by name, instead of somewhere in a scope.
  */
-import mysql, { type Connection, type FieldPacket } from 'mysql2'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Connection, FieldPacket } from 'mysql2'
+import { describe, expect, it } from 'vitest'
 import { canPipeline, createQuery, QueryCommand, sendPipelined } from '../src/dialects/mysql/mysql2-internals.js'
+import { useRawMysqlConnections } from './support/mysql-raw.js'
 import { socketTraffic } from './support/socket-traffic.js'
 import { useTestDatabase } from './support/test-db.js'
 
 const testDb = useTestDatabase('mysql', 'mysql2_internals')
-const open: Connection[] = []
-
-async function connection(): Promise<Connection> {
-  const c = mysql.createConnection({ uri: testDb.url })
-  c.on('error', () => undefined)
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve())
-    c.once('error', reject)
-  })
-  open.push(c)
-  return c
-}
-
-afterEach(() => {
-  for (const c of open.splice(0)) c.destroy()
-})
+const connection = useRawMysqlConnections(testDb)
 
 interface Answer {
   err: (Error & { code?: string; fatal?: boolean }) | null

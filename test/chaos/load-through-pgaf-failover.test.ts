@@ -53,7 +53,7 @@ describe.skipIf(missing !== undefined && !pgAutoctlRequired())('chaos: ledger lo
     const s = await loadThroughFormation(formation, { label: 'pg_auto_failover kill -9, retry', fault: () => failOver(formation), retry })
     // What may still reject: the kinds' own outcomes, and a scope whose COMMIT was cut off (ambiguous: not retried).
     const failoverCodes = Object.keys(s.byCode).filter((c) => !['INTENDED_THROW', 'SCOPE_TIMEOUT', 'CONNECTION_LOST'].includes(c))
-    expect(failoverCodes, 'no scope gave up on the failover').toEqual([])
+    expect(failoverCodes, `no scope gave up on the failover: ${failoverCodes.map((c) => s.firstMessage[c]).join('\n')}`).toEqual([])
     expect(s.notRetryable.filter((m) => !/lost while COMMIT ran/.test(m)).join('\n'), 'only an interrupted COMMIT is not retried').toBe('')
     const cutOff = s.notRetryable.length
     expect(s.committed + cutOff, 'every scope whose kind commits did, but for a COMMIT cut off by the kill').toBe(commitsWithoutFaults(s.scopes))

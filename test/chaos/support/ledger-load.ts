@@ -96,6 +96,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
   const byCode: Record<string, number> = {}
   const untyped: string[] = []
   const notRetryable: string[] = []
+  const firstMessage: Record<string, string> = {}
   /** Scopes started and not yet settled, for the watchdog's report. */
   const inFlight = new Map<string, { kind: Kind; startedAt: number }>()
   let faultAt: number | undefined
@@ -130,6 +131,10 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     let attempts = 0
     const startedAt = Date.now()
     const retry = o.retry === undefined ? undefined : { retry: o.retry }
+    // The 'timeout' kind retries what the others do (a connect that failed during a failover, say), but never its
+    // own timeout, which it would only meet again.
+    const when = typeof o.retry === 'object' ? o.retry.when : undefined
+    const timeoutRetry = when === undefined ? undefined : { retry: { ...(o.retry as object), when: (e: unknown) => !(e instanceof DbscopeError && e.code === 'SCOPE_TIMEOUT') && when(e) } }
     inFlight.set(id, { kind, startedAt })
     try {
       switch (kind) {
@@ -167,7 +172,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
           await db.scope(async (tx) => {
             await transfer(tx, id)
             await sleepSql(2).execute(tx)
-          }, { timeoutMs: 200 })
+          }, { timeoutMs: 200, ...timeoutRetry })
           break
         case 'retry':
           await db.scope(async (tx) => {
@@ -186,6 +191,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
         byCode['INTENDED_THROW'] = (byCode['INTENDED_THROW'] ?? 0) + 1
       } else if (err instanceof DbscopeError) {
         byCode[err.code] = (byCode[err.code] ?? 0) + 1
+        firstMessage[err.code] ??= `${kind} ${id} (retryable ${err.retryable}): ${err.message}`
         if (err.code === 'CONNECTION_LOST' && !err.retryable) ambiguous.add(id)
         if (!err.retryable && !(kind === 'timeout' && err.code === 'SCOPE_TIMEOUT')) notRetryable.push(`${kind} ${id} ${err.code}: ${err.message}`)
       } else {
@@ -368,6 +374,7 @@ export async function runLedgerLoad(o: LoadOptions): Promise<LoadSummary> {
     seconds: Math.round((Date.now() - started) / 100) / 10,
     gapMs,
     notRetryable,
+    firstMessage,
   }
   appendFileSync(SUMMARY_FILE, `${JSON.stringify(summary)}\n`)
   process.stdout.write(`\n${formatSummary([summary])}\n`)

@@ -26,7 +26,10 @@ export interface LoadOptions {
   readonly exhaustPool?: boolean
   /** Called once at 40 % of the run: a full server restart, or a failover; resolves when the server is back. */
   readonly restart?: () => Promise<void>
-  /** Every scope gets this `retry` (the 'retry' kind instead of its own), but for the 'timeout' kind (it would time out again). */
+  /**
+   * Every scope gets this `retry` (the 'retry' kind instead of its own). The 'timeout' kind gets it only when it has a
+   * `when`, and then never for its own SCOPE_TIMEOUT (it would time out again).
+   */
   readonly retry?: ScopeOptions['retry']
   /** The load must finish within this long, or it rejects naming the scopes still unsettled (default: no bound). */
   readonly watchdogMs?: number
@@ -71,4 +74,6 @@ export interface LoadSummary {
   readonly gapMs?: number
   /** Rejections with `retryable: false` that are not a kind's intended outcome: `kind id CODE: message`. */
   readonly notRetryable: string[]
+  /** The first rejection of each code: `kind id (retryable …): message`. */
+  readonly firstMessage: Record<string, string>
 }
