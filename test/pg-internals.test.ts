@@ -119,10 +119,12 @@ describe('node-postgres internals', () => {
           events.push('ready')
           resolve()
         })
+        // Without access to the wire connection it would call back at once, before this line.
+        events.push('waiting')
       })
     })
     await c.query('SELECT 1')
-    expect(events).toEqual(['error', 'ready'])
+    expect(events).toEqual(['error', 'waiting', 'ready'])
   })
 
   it("pg-types' array parser parses a literal element by element", () => {
