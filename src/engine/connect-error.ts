@@ -7,9 +7,8 @@
  * throw connectError('postgres://app@127.0.0.1:5432/app', err, (text) => engine.redact(text))
  * // Could not connect to postgres://app@127.0.0.1:5432/app: connect ECONNREFUSED 127.0.0.1:5432. Nothing accepted …
  */
-import { NoHostAnswered, type HostAttempt } from '../dialects/postgres/hosts.js'
 import { ConnectError } from '../errors.js'
-import type { HostFailure, HostFailureReason } from '../host-failure.js'
+import { NoHostAnswered, type HostAttempt, type HostFailure, type HostFailureReason } from '../host-failure.js'
 import { PasswordFunctionError } from '../password.js'
 import { tlsFailure } from '../tls/failure.js'
 

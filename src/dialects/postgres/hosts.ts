@@ -10,23 +10,9 @@
  * const pick = new HostPicker(parseHostList(url), openOne)
  * const conn = await pick.connect()
  */
+import { NoHostAnswered, type HostAttempt } from '../../host-failure.js'
 import type { HostList } from '../../url.js'
 import type { PostgresConnection } from './connection.js'
-
-/** One host that was not used: the driver's error, or `readOnly` when it answered as a standby or read-only. */
-export type HostAttempt = { readonly host: string; readonly error: unknown } | { readonly host: string; readonly readOnly: true }
-
-/** No host of a multi-host URL could be used; `attempts` says why, per host, in the order they were tried. */
-export class NoHostAnswered extends Error {
-  readonly attempts: readonly HostAttempt[]
-  /** The URL asked for a writable host (target_session_attrs=read-write). */
-  readonly readWrite: boolean
-  constructor(attempts: readonly HostAttempt[], readWrite: boolean) {
-    super(`no ${readWrite ? 'writable primary' : 'host'} answered among ${attempts.map((a) => a.host).join(', ')}`)
-    this.attempts = attempts
-    this.readWrite = readWrite
-  }
-}
 
 export class HostPicker {
   readonly #hosts: HostList
