@@ -28,6 +28,16 @@ const mysql = require('mysql2/promise')
 })().catch((e) => { console.error(e); process.exit(2) })
 `
 
+/** `err` is the typed idle-in-transaction error: not retryable, the server's (or socket's) error kept as cause. */
+function expectIdleTimeout(err: unknown): ConnectionLostError {
+  expect(err).toBeInstanceOf(ConnectionLostError)
+  const e = err as ConnectionLostError
+  expect(e.code).toBe('IDLE_IN_TRANSACTION_TIMEOUT')
+  expect(e.retryable).toBe(false)
+  expect(e.cause).toBeInstanceOf(Error)
+  return e
+}
+
 describeTargets(
   'a transaction left idle past idleInTransactionTimeoutMs',
   (t) => {
@@ -45,13 +55,9 @@ describeTargets(
           await sql`SELECT 2`.execute(tx)
         })
         .catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(ConnectionLostError)
-      const e = err as ConnectionLostError
-      expect(e.code).toBe('IDLE_IN_TRANSACTION_TIMEOUT')
-      expect(e.retryable).toBe(false)
+      const e = expectIdleTimeout(err)
       expect(e.message).toMatch(/ended this connection for idling in a transaction longer than pool\.idleInTransactionTimeoutMs/)
       expect(e.message).not.toMatch(/Client has encountered a connection error|closed state/)
-      expect(e.cause).toBeInstanceOf(Error)
       if (t.kind === 'postgres') expect((e.cause as { code?: string }).code).toBe('25P03')
       expect(db.stats()).toMatchObject({ busy: 0 })
     })
@@ -69,11 +75,7 @@ describeTargets(
           await sql`SELECT 2`.execute(tx)
         })
         .catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(ConnectionLostError)
-      const e = err as ConnectionLostError
-      expect(e.code).toBe('IDLE_IN_TRANSACTION_TIMEOUT')
-      expect(e.retryable).toBe(false)
-      expect(e.cause).toBeInstanceOf(Error)
+      expectIdleTimeout(err)
       expect(db.stats()).toMatchObject({ busy: 0 })
     })
   },
