@@ -1,7 +1,7 @@
 /**
- * Emits `generated/db.ts`: enum unions and value arrays, the shared column types (see `column-aliases.ts`), one
- * interface per relation using Kysely's `Generated`, `GeneratedAlways` and `ColumnType`, the `DB` interface, and
- * `Selectable`/`Insertable`/`Updateable` row aliases.
+ * Emits `generated/db.ts`: enum unions and value arrays, the shared column types (see `column-aliases.ts`: the
+ * read/write `ColumnType`s and each property type built from them and Kysely's `Generated` and `GeneratedAlways`),
+ * one interface per relation, the `DB` interface, and `Selectable`/`Insertable`/`Updateable` row aliases.
  *
  * @example
  * const { text } = emitTypes(model, { camelCase: false })
@@ -9,7 +9,7 @@
  */
 import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from '../../src/types/type-options.js'
 import { fingerprint, type ColumnModel, type RelationModel, type SchemaModel } from '../model.js'
-import { propertyKey } from '../naming.js'
+import { pascalCase, propertyKey } from '../naming.js'
 import { enumTsType, tsTypeFor } from '../../src/types/column-type.js'
 import { arrayOf, type TsType } from '../../src/types/ts-type.js'
 import { ColumnAliases } from './column-aliases.js'
@@ -207,12 +207,13 @@ interface Shared {
 }
 
 /**
- * The property type text; cached per (type, nullability, generation), since most columns share a handful. A type
- * object belongs to one alias source (the memo keys on what {@link aliasSource} reads), or to one column.
+ * The property type text; cached per (type, nullability, generation, alias source), since most columns share a
+ * handful.
  */
 function columnType(r: RelationModel, c: ColumnModel, t: TsType, used: Set<string>, shared: Shared | null, cache: Map<TsType, Map<string, string>>): string {
   const gen = generation(r, c)
-  const key = `${gen}${c.nullable ? '?' : ''}`
+  // Type objects can be shared between database types (`text` and `date` both read as `string`): the source names the alias.
+  const key = `${gen}${c.nullable ? '?' : ''}\u0000${shared?.source ?? ''}`
   let byFlags = cache.get(t)
   if (!byFlags) cache.set(t, (byFlags = new Map()))
   let text = byFlags.get(key)
@@ -224,6 +225,16 @@ function columnType(r: RelationModel, c: ColumnModel, t: TsType, used: Set<strin
 }
 
 function renderColumnType(t: TsType, nullable: boolean, gen: Generation, used: Set<string>, shared: Shared | null): string {
+  const text = spelledOut(t, nullable, gen, used, shared)
+  if (shared === null) return text
+  // One name per property type: `NullableInt8Column`, `GeneratedBool`, `GeneratedAlwaysNullableInt4`.
+  const prefix = gen === 'always' ? 'GeneratedAlways' : gen === 'default' ? 'Generated' : ''
+  const readWrite = gen !== 'always' && t.insert !== undefined && t.insert !== t.select ? 'Column' : ''
+  return shared.aliases.named(text, `${prefix}${nullable ? 'Nullable' : ''}${pascalCase(shared.source)}${readWrite}`)
+}
+
+/** The property type written with Kysely's wrappers and the shared read/write column types. */
+function spelledOut(t: TsType, nullable: boolean, gen: Generation, used: Set<string>, shared: Shared | null): string {
   const nul = nullable ? ' | null' : ''
   const select = t.select + nul
   const insert = (t.insert ?? t.select) + nul
