@@ -23,32 +23,46 @@ export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
 /** A column that has a default: optional on insert. */
 export type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never
 
+/** The column types of the tables below, each declared once. */
+export type GeneratedAlwaysInt8 = GeneratedAlways<string>
+export type GeneratedAlwaysNullableInt4 = GeneratedAlways<number | null>
+export type GeneratedInt4Column = WithDefault<Int4Column>
+export type GeneratedJsonbColumn = WithDefault<JsonbColumn>
+export type GeneratedText = Generated<string>
+export type GeneratedTextArray = Generated<(string | null)[]>
+export type GeneratedTimestamptzColumn = WithDefault<TimestamptzColumn>
+export type GeneratedUserRole = Generated<UserRole>
+export type NullableInt8Column = Int8Column | null
+export type NullableNumericColumn = NumericColumn | null
+export type NullableText = string | null
+export type NullableTimestamptzColumn = TimestamptzColumn | null
+
 export interface CommentsTable {
-  id: WithDefault<Int4Column>
+  id: GeneratedInt4Column
   post_id: Int4Column
-  author_id: Int8Column | null
+  author_id: NullableInt8Column
   body: string
-  created_at: WithDefault<TimestamptzColumn>
+  created_at: GeneratedTimestamptzColumn
 }
 
 export interface PostLikesTable {
   post_id: Int4Column
   user_id: Int8Column
-  liked_at: WithDefault<TimestamptzColumn>
+  liked_at: GeneratedTimestamptzColumn
 }
 
 /**
  * Articles written by users.
  */
 export interface PostsTable {
-  id: WithDefault<Int4Column>
+  id: GeneratedInt4Column
   author_id: Int8Column
   title: string
-  body: Generated<string>
-  tags: Generated<(string | null)[]>
-  score: NumericColumn | null
-  word_count: GeneratedAlways<number | null>
-  published_at: TimestamptzColumn | null
+  body: GeneratedText
+  tags: GeneratedTextArray
+  score: NullableNumericColumn
+  word_count: GeneratedAlwaysNullableInt4
+  published_at: NullableTimestamptzColumn
 }
 
 /**
@@ -58,27 +72,27 @@ export interface PublishedPostsTable {
   id: Int4Column
   title: string
   author_id: Int8Column
-  published_at: TimestamptzColumn | null
+  published_at: NullableTimestamptzColumn
 }
 
 /**
  * People who can sign in.
  */
 export interface UsersTable {
-  id: GeneratedAlways<string>
+  id: GeneratedAlwaysInt8
   /**
    * Unique, lower-cased e-mail address.
    */
   email: string
   name: string
-  role: Generated<UserRole>
-  visits: WithDefault<Int4Column>
+  role: GeneratedUserRole
+  visits: GeneratedInt4Column
   /**
    * Free text shown on the profile page; null until the user writes one.
    */
-  bio: string | null
-  settings: WithDefault<JsonbColumn>
-  created_at: WithDefault<TimestamptzColumn>
+  bio: NullableText
+  settings: GeneratedJsonbColumn
+  created_at: GeneratedTimestamptzColumn
 }
 
 export interface DB {

@@ -48,7 +48,7 @@ describe('dbgen --check', () => {
     const stale = await dbgen(['--url', database.url, '--out', 'gen', '--check'])
     expect(stale.code).toBe(1)
     expect(stale.stdout).toContain('--- gen/db.ts (files)\n+++ gen/db.ts (database)\n@@ ')
-    expect(stale.stdout).toMatch(/^\+ {2}colour: string \| null$/m)
+    expect(stale.stdout).toMatch(/^\+ {2}colour: NullableText$/m)
     expect(stale.stdout).toMatch(/^- \* Schema fingerprint: sha256:/m)
     expect(stale.stderr).toMatch(/gen\/ is stale \(2 files differ\)/)
     // --check writes nothing.

@@ -82,7 +82,7 @@ it('exits 1 with a readable diff after ALTER TABLE', async () => {
     expect(check.code).toBe(1)
     expect(check.stdout).toContain('--- generated/db.ts (files)')
     expect(check.stdout).toContain('+++ generated/db.ts (database)')
-    expect(check.stdout).toMatch(/^\+ {2}nickname: string \| null$/m)
+    expect(check.stdout).toMatch(/^\+ {2}nickname: NullableVarchar$/m)
     expect(check.stderr).toMatch(/generated\/ is stale \(2 files differ\)\. Run dbgen to regenerate\./)
   } finally {
     await own.drop()

@@ -8,6 +8,7 @@ import { emitTypes } from '../codegen/emit/types.js'
 import type { SchemaModel } from '../codegen/model.js'
 import { defineDb, type Db } from '../src/index.js'
 import type { TypeOptions } from '../src/types/type-options.js'
+import { spelled } from './support/emitted-text.js'
 import { reflectMysqlAt } from './support/mysql-reflect.js'
 import { useTestDatabase, withMysql } from './support/test-db.js'
 
@@ -106,7 +107,7 @@ function selectTypes(text: string, iface: string): Record<string, { type: string
   for (const line of body.split('\n')) {
     const m = /^ {2}(\w+): (.*)$/.exec(line)
     if (!m) continue
-    let t = (m[2] as string).replace(/^WithDefault\d*<(\w+)>/, '$1')
+    let t = spelled(text, m[2] as string).replace(/^WithDefault\d*<(\w+)>/, '$1')
     const named = /^(\w+)( \| null)?$/.exec(t)
     if (named && shared.has(named[1] as string)) t = `${shared.get(named[1] as string)}${named[2] ?? ''}`
     const wrapped = /^(ColumnType|GeneratedAlways|Generated)<(.*)>$/.exec(t)

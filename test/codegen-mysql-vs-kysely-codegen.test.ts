@@ -9,18 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generate } from '../codegen/generate.js'
+import { member, spelledMember } from './support/emitted-text.js'
 import { useTestDatabase, withMysql } from './support/test-db.js'
 
 const database = useTestDatabase('mysql', 'vs_kysely')
 const out = mkdtempSync(join(tmpdir(), 'dbgen-vs-kysely-'))
 let theirs: string
 let ours: string
-
-/** The line declaring `column` inside `interface name { … }` (trailing `;` removed). */
-function member(text: string, iface: string, column: string): string {
-  const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? ''
-  return (new RegExp(`^ {2}${column}: (.*?);?$`, 'm').exec(body)?.[1] ?? `<no ${iface}.${column}>`).trim()
-}
 
 /** The right-hand side of `export type name = …` (dbgen declares each shared column type once). */
 function declared(text: string, name: string): string {
@@ -54,13 +49,13 @@ describe('dbgen vs kysely-codegen 0.20.0 on MariaDB', () => {
   it('json: kysely-codegen says string, dbgen says JsonValue (the runtime parses it, and writes any JSON value)', () => {
     expect(member(theirs, 'Profiles', 'prefs')).toBe('Generated<string | null>')
     const write = 'JsonArray | JsonObject | boolean | number | string'
-    expect(member(ours, 'ProfilesTable', 'prefs')).toBe('JsonColumn | null')
+    expect(spelledMember(ours, 'ProfilesTable', 'prefs')).toBe('JsonColumn | null')
     expect(declared(ours, 'JsonColumn')).toBe(`ColumnType<JsonValue, ${write}, ${write}>`)
   })
 
   it('set: kysely-codegen says unknown, dbgen says an array of the members', () => {
     expect(member(theirs, 'Profiles', 'tags')).toBe('Generated<unknown>')
-    expect(member(ours, 'ProfilesTable', 'tags')).toBe('WithDefault<ProfilesTagsColumn>')
+    expect(spelledMember(ours, 'ProfilesTable', 'tags')).toBe('WithDefault<ProfilesTagsColumn>')
     expect(declared(ours, 'ProfilesTagsColumn')).toBe('ColumnType<ProfilesTags[], readonly ProfilesTags[] | string, readonly ProfilesTags[] | string>')
     expect(declared(ours, 'WithDefault')).toBe('C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never')
     expect(ours).toContain('export type ProfilesTags = "a" | "b" | "c"')
@@ -74,10 +69,10 @@ describe('dbgen vs kysely-codegen 0.20.0 on MariaDB', () => {
 
   it('nullable columns: kysely-codegen wraps them in Generated, dbgen does not (they are optional on insert anyway)', () => {
     expect(member(theirs, 'Profiles', 'note')).toBe('Generated<string | null>')
-    expect(member(ours, 'ProfilesTable', 'note')).toBe('string | null')
+    expect(spelledMember(ours, 'ProfilesTable', 'note')).toBe('string | null')
     // A real default is still Generated in both.
     expect(member(theirs, 'Profiles', 'visits')).toBe('Generated<number>')
-    expect(member(ours, 'ProfilesTable', 'visits')).toBe('WithDefault<IntColumn>')
+    expect(spelledMember(ours, 'ProfilesTable', 'visits')).toBe('WithDefault<IntColumn>')
     expect(declared(ours, 'IntColumn')).toBe('ColumnType<number, bigint | number, bigint | number>')
   })
 })

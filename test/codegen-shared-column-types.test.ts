@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { emitTypes } from '../codegen/emit/types.js'
 import type { SchemaModel } from '../codegen/model.js'
-import { duplicateExports } from './support/emitted-text.js'
+import { duplicateExports, member, spelled, spelledMember } from './support/emitted-text.js'
 import { reflectUrl } from './support/reflect.js'
 import { useTestDatabase, withPg } from './support/test-db.js'
 import { compileStrict } from './support/tsc.js'
@@ -44,19 +44,13 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** The type text of `column` in `interface iface`. */
-function member(text: string, iface: string, column: string): string {
-  const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? ''
-  return new RegExp(`^ {2}${column}: (.*)$`, 'm').exec(body)?.[1] ?? `<no ${iface}.${column}>`
-}
-
 it('names each read/write type once, and Kysely derives the same row types as from the spelled-out form', () => {
   const { text } = emitTypes(model)
   expect(member(text, 'ReadingsTable', 'sensor')).toBe('Int8Column2')
-  expect(member(text, 'ReadingsTable', 'spare')).toBe('Int8Column2 | null')
-  expect(member(text, 'ReadingsTable', 'id')).toBe('WithDefault2<Int8Column2>')
-  expect(member(text, 'ReadingsTable', 'maybe_qty')).toBe('WithDefault2<Int4Column> | null')
-  expect(member(text, 'ReadingsTable', 'counts')).toBe('Int4ArrayColumn | null')
+  expect(spelledMember(text, 'ReadingsTable', 'spare')).toBe('Int8Column2 | null')
+  expect(spelledMember(text, 'ReadingsTable', 'id')).toBe('WithDefault2<Int8Column2>')
+  expect(spelledMember(text, 'ReadingsTable', 'maybe_qty')).toBe('WithDefault2<Int4Column> | null')
+  expect(spelledMember(text, 'ReadingsTable', 'counts')).toBe('Int4ArrayColumn | null')
   // Written out nowhere else: only the shared declarations spell `ColumnType<…>`.
   expect(text.split('\n').filter((l) => l.includes('ColumnType<') && !l.startsWith('export type '))).toEqual([])
 
@@ -86,13 +80,29 @@ it('names each read/write type once, and Kysely derives the same row types as fr
   expect(status).toBe(0)
 }, 120_000)
 
+it('writes every column as one name or keyword, each compound property type declared once', () => {
+  const { text } = emitTypes(model)
+  const body = /export interface ReadingsTable \{\n([\s\S]*?)\n\}/.exec(text)?.[1] ?? ''
+  const types = body.split('\n').map((line) => /^ {2}\w+: (.*)$/.exec(line)?.[1])
+  expect(types.length).toBe(10)
+  for (const t of types) expect(t).toMatch(/^\w+$/)
+  expect(member(text, 'ReadingsTable', 'spare')).toBe('NullableInt8Column')
+  expect(member(text, 'ReadingsTable', 'taken_at')).toBe('GeneratedTimestamptzColumn')
+  expect(member(text, 'ReadingsTable', 'note')).toBe('NullableText')
+  expect(text).toContain('export type NullableInt8Column = Int8Column2 | null\n')
+  // Declared once, whichever tables use it.
+  expect(text.match(/^export type GeneratedNullableInt4Column = /gm)).toHaveLength(1)
+  expect(member(text, 'WithDefaultsTable', 'n')).toBe(member(text, 'ReadingsTable', 'maybe_qty'))
+  expect(spelled(text, 'NullableText')).toBe('string | null')
+})
+
 it('leaves the names tables and rows already have to them, and numbers its own', () => {
   const { text } = emitTypes(model)
   expect(text).toContain('export type Int8Column = Selectable<Int8ColumnsTable>\n')
   expect(text).toContain('export type WithDefault = Selectable<WithDefaultsTable>\n')
   expect(text).toContain('export type Int8Column2 = ColumnType<string, bigint | number | string, bigint | number | string>\n')
   expect(text).toMatch(/^export type WithDefault2<C> = /m)
-  expect(member(text, 'WithDefaultsTable', 'n')).toBe('WithDefault2<Int4Column> | null')
+  expect(spelledMember(text, 'WithDefaultsTable', 'n')).toBe('WithDefault2<Int4Column> | null')
   expect(duplicateExports(text)).toEqual([])
 })
 
@@ -104,7 +114,7 @@ it('writes out a column override that has its own insert type, and names a type 
     },
   })
   expect(member(text, 'ReadingsTable', 'sensor')).toBe('ColumnType<SensorId, SensorId | number, SensorId | number>')
-  expect(member(text, 'ReadingsTable', 'taken_at')).toBe('WithDefault2<TimestamptzColumn>')
-  expect(member(text, 'ReadingsTable', 'checked_at')).toBe('TimestamptzColumn | null')
+  expect(spelledMember(text, 'ReadingsTable', 'taken_at')).toBe('WithDefault2<TimestamptzColumn>')
+  expect(spelledMember(text, 'ReadingsTable', 'checked_at')).toBe('TimestamptzColumn | null')
   expect(text).toContain('export type TimestamptzColumn = ColumnType<Instant, Instant | string, Instant | string>\n')
 })

@@ -26,3 +26,23 @@ export function duplicateExports(text: string): string[] {
   }
   return dups
 }
+
+/** The type text of `column` in `interface iface` (a trailing `;` dropped), or `<no iface.column>`. */
+export function member(text: string, iface: string, column: string): string {
+  const body = new RegExp(`export interface ${iface} \\{\\n([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? ''
+  return (new RegExp(`^ {2}${column}: (.*?);?$`, 'm').exec(body)?.[1] ?? `<no ${iface}.${column}>`).trim()
+}
+
+/**
+ * What a shared property type of emitted `db.ts` text stands for (`NullableInt8Column` → `Int8Column | null`, from
+ * the block "The column types of the tables below"); any other type text as it is.
+ */
+export function spelled(text: string, type: string): string {
+  const block = /\/\*\* The column types of the tables below, each declared once\. \*\/\n((?:export type .*\n)*)/.exec(text)?.[1] ?? ''
+  return new RegExp(`^export type ${type.replace(/\$/g, '\\$')} = (.*)$`, 'm').exec(block)?.[1] ?? type
+}
+
+/** {@link member} with a shared property type written out as what it stands for ({@link spelled}). */
+export function spelledMember(text: string, iface: string, column: string): string {
+  return spelled(text, member(text, iface, column))
+}

@@ -17,20 +17,27 @@ export type TimestamptzColumn = ColumnType<Date, Date | string, Date | string>
 /** A column that has a default: optional on insert. */
 export type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never
 
+/** The column types of the tables below, each declared once. */
+export type GeneratedAlwaysInt4 = GeneratedAlways<number>
+export type GeneratedTimestamptzColumn = WithDefault<TimestamptzColumn>
+export type NullableInt4Column = Int4Column | null
+export type NullableText = string | null
+export type NullableTimestamptzColumn = TimestamptzColumn | null
+
 export interface JobsTable {
-  id: GeneratedAlways<number>
+  id: GeneratedAlwaysInt4
   payload: string
-  result: string | null
-  done_by: Int4Column | null
-  created_at: WithDefault<TimestamptzColumn>
-  done_at: TimestamptzColumn | null
+  result: NullableText
+  done_by: NullableInt4Column
+  created_at: GeneratedTimestamptzColumn
+  done_at: NullableTimestamptzColumn
 }
 
 export interface UsersTable {
-  id: GeneratedAlways<number>
+  id: GeneratedAlwaysInt4
   email: string
   display_name: string
-  created_at: WithDefault<TimestamptzColumn>
+  created_at: GeneratedTimestamptzColumn
 }
 
 export interface DB {
