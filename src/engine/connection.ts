@@ -41,7 +41,7 @@ export class EngineConnection implements DatabaseConnection {
     const refused = this.#note(q)
     if (refused) return refused
     const observer = this.#engine.observer
-    if (observer === undefined) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
+    if (observer === undefined || !observer.reporting) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
     return observer.statement(this.checkout, q, undefined, () => this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail))
   }
 
@@ -50,7 +50,7 @@ export class EngineConnection implements DatabaseConnection {
     const refused = this.#note(q)
     if (refused) return refused
     const observer = this.#engine.observer
-    if (observer === undefined) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
+    if (observer === undefined || !observer.reporting) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
     return observer.statement(this.checkout, q, prefix, () => this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail))
   }
 

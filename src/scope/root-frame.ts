@@ -80,13 +80,17 @@ export class RootFrame extends Frame {
     if (context.role !== undefined) this.#roleTouched = true
   }
 
+  /** Whether the scope set something that outlives its transaction (MySQL's session variables and role). */
+  #mustResetContext(): boolean {
+    return (this.#touched !== undefined || this.#roleTouched) && this.engine.driver.sessionContext.lifetime !== 'transaction'
+  }
+
   /**
    * On a dialect whose settings outlive the transaction (MySQL's session variables and role): sets back everything
    * the scope set, before the connection goes back to the pool. False when that failed: the connection must go.
    */
   async #resetContext(conn: ScopeConnection): Promise<boolean> {
     const sql = this.engine.driver.sessionContext
-    if (sql.lifetime === 'transaction' || (!this.#touched && !this.#roleTouched)) return true
     const settings = [...(this.#touched ?? [])].map((name) => [name, null] as const)
     try {
       const reset = async (): Promise<void> => {
@@ -258,7 +262,7 @@ export class RootFrame extends Frame {
             if (r === TIMED_OUT) destroy = unanswered(conn)
           } else destroy = true
         }
-        if (!destroy && !(await this.#resetContext(conn))) destroy = true
+        if (!destroy && this.#mustResetContext() && !(await this.#resetContext(conn))) destroy = true
       }
       this.engine.release(conn.checkout, destroy || conn.broken)
     }
