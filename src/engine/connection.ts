@@ -37,8 +37,12 @@ export class EngineConnection implements DatabaseConnection {
     return this.#broken || this.checkout.raw.broken
   }
 
-  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const refused = this.#note(q)
+  /**
+   * Runs `q`. `own`: a statement of dbscope's own that it undoes itself before the connection goes back (a scope's
+   * settings and role on MySQL, and their reset), so it does not mark the connection for the pool's reset.
+   */
+  executeQuery<R>(q: CompiledQuery, own = false): Promise<QueryResult<R>> {
+    const refused = this.#note(q, own)
     if (refused) return refused
     const observer = this.#engine.observer
     if (observer === undefined || !observer.reporting) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
@@ -59,10 +63,11 @@ export class EngineConnection implements DatabaseConnection {
    * rejection when nothing may run on the connection any more (dispose() cut it), or when `q` changes the session
    * behind a transaction pooler (no reset of ours could reach the clients it would leak into).
    */
-  #note(q: CompiledQuery): Promise<never> | undefined {
+  #note(q: CompiledQuery, own = false): Promise<never> | undefined {
     const checkout = this.checkout
     checkout.lastSql = q.sql
     if (checkout.cut) return Promise.reject(this.#engine.cutError())
+    if (own) return undefined
     const change = sessionChange(q.sql, this.#engine.driver.name)
     if (change === undefined) return undefined
     if (this.#engine.config.pooler) return Promise.reject(poolerError(change))
