@@ -9,6 +9,7 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import type { Checkout } from '../checkout.js'
 import type { Statement } from '../dialects/dialect.js'
+import { queryThenInTurn } from '../dialects/query-then.js'
 import { poolerError } from '../pooler.js'
 import { sessionChange } from '../session-state.js'
 import type { Engine } from './engine.js'
@@ -56,6 +57,24 @@ export class EngineConnection implements DatabaseConnection {
     const observer = this.#engine.observer
     if (observer === undefined || !observer.reporting) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
     return observer.statement(this.checkout, q, prefix, () => this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail))
+  }
+
+  /**
+   * Runs `q` (dbscope's own: COMMIT or ROLLBACK) and then the `after` statements (the scope's settings set back),
+   * in one write where the dialect can; resolves or rejects with `q`'s own outcome. An `after` statement that fails
+   * marks the connection broken, so that the pool closes it instead of handing out a session that kept a setting.
+   */
+  executeThen<R>(q: CompiledQuery, after: readonly CompiledQuery[]): Promise<QueryResult<R>> {
+    const refused = this.#note(q, true)
+    if (refused) return refused
+    const raw = this.checkout.raw
+    const send = (): Promise<QueryResult<R>> =>
+      (raw.queryThen
+        ? raw.queryThen<R>(q.sql, q.parameters, after)
+        : queryThenInTurn<R>((s) => raw.query(s.sql, s.parameters), q, after, () => (this.#broken = true))
+      ).then(undefined, this.#fail)
+    const observer = this.#engine.observer
+    return observer === undefined || !observer.reporting ? send() : observer.statement(this.checkout, q, undefined, send)
   }
 
   /**

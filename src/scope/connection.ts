@@ -71,9 +71,15 @@ export class ScopeConnection implements DatabaseConnection {
 
   /**
    * A control statement at the end of a frame (COMMIT, ROLLBACK, RELEASE …, the reset of its settings): runs even
-   * though the frame ended, and is dbscope's own (it never marks the connection for the pool's reset).
+   * though the frame ended, and is dbscope's own (it never marks the connection for the pool's reset). `after`: the
+   * reset statements that go out with it in one write (see EngineConnection.executeThen).
    */
-  control(q: CompiledQuery): Promise<unknown> {
+  control(q: CompiledQuery, after: readonly CompiledQuery[] = []): Promise<unknown> {
+    if (after.length > 0) {
+      const beginning = this.#beginning
+      if (beginning) return beginning.catch(noop).then(() => this.#inner.executeThen(q, after))
+      return this.#inner.executeThen(q, after)
+    }
     if (this.#beginning) return this.#afterBegin(q, false, true)
     return this.#inner.executeQuery(q, true)
   }
