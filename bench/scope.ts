@@ -206,7 +206,7 @@ const SCOPE_NAMES: Record<ScopeVariant, string> = {
 /**
  * `db.scope` with the workload through its `tx`; through `sql` on the tx; through `db.current` (the repository
  * style: code that holds only `db`); or through the tx of a scope with `settings` (PostgreSQL sends set_config with
- * BEGIN, in the same round trip; MySQL sets a user variable before START TRANSACTION and resets it at the end).
+ * BEGIN, in the same round trip; MySQL sets a user variable in START TRANSACTION's write and resets it in COMMIT's).
  */
 function scope(url: string, variant: ScopeVariant = 'builders', define: typeof defineDb = defineDb, name = SCOPE_NAMES[variant]): Contender {
   const leakWarnMs = process.env.LEAK_WARN_MS === undefined ? undefined : Number(process.env.LEAK_WARN_MS)

@@ -55,6 +55,12 @@ export interface RawConnection {
    * and marks the connection broken when one fails (see MysqlConnection.queryAfter).
    */
   queryAfter<R>(prefix: readonly Statement[], sql: string, params: readonly unknown[]): Promise<QueryResult<R>>
+  /**
+   * Runs the statement and then the `after` statements (a scope's settings set back, after its COMMIT), in one write
+   * where the dialect can, and resolves or rejects with the statement's own outcome once all were answered. An
+   * `after` statement that fails marks the connection broken. Optional: without it, they are sent one by one.
+   */
+  queryThen?<R>(sql: string, params: readonly unknown[], after: readonly Statement[]): Promise<QueryResult<R>>
   /** Streams rows in chunks. */
   stream<R>(sql: string, params: readonly unknown[], chunkSize: number): AsyncIterableIterator<QueryResult<R>>
   /**

@@ -9,6 +9,7 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import type { Checkout } from '../checkout.js'
 import type { Statement } from '../dialects/dialect.js'
+import { queryThenInTurn } from '../dialects/query-then.js'
 import { poolerError } from '../pooler.js'
 import { sessionChange } from '../session-state.js'
 import type { Engine } from './engine.js'
@@ -37,11 +38,15 @@ export class EngineConnection implements DatabaseConnection {
     return this.#broken || this.checkout.raw.broken
   }
 
-  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const refused = this.#note(q)
+  /**
+   * Runs `q`. `own`: a statement of dbscope's own that it undoes itself before the connection goes back (a scope's
+   * settings and role on MySQL, and their reset), so it does not mark the connection for the pool's reset.
+   */
+  executeQuery<R>(q: CompiledQuery, own = false): Promise<QueryResult<R>> {
+    const refused = this.#note(q, own)
     if (refused) return refused
     const observer = this.#engine.observer
-    if (observer === undefined) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
+    if (observer === undefined || !observer.reporting) return this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail)
     return observer.statement(this.checkout, q, undefined, () => this.checkout.raw.query<R>(q.sql, q.parameters).then(undefined, this.#fail))
   }
 
@@ -50,8 +55,26 @@ export class EngineConnection implements DatabaseConnection {
     const refused = this.#note(q)
     if (refused) return refused
     const observer = this.#engine.observer
-    if (observer === undefined) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
+    if (observer === undefined || !observer.reporting) return this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail)
     return observer.statement(this.checkout, q, prefix, () => this.checkout.raw.queryAfter<R>(prefix, q.sql, q.parameters).then(undefined, this.#fail))
+  }
+
+  /**
+   * Runs `q` (dbscope's own: COMMIT or ROLLBACK) and then the `after` statements (the scope's settings set back),
+   * in one write where the dialect can; resolves or rejects with `q`'s own outcome. An `after` statement that fails
+   * marks the connection broken, so that the pool closes it instead of handing out a session that kept a setting.
+   */
+  executeThen<R>(q: CompiledQuery, after: readonly CompiledQuery[]): Promise<QueryResult<R>> {
+    const refused = this.#note(q, true)
+    if (refused) return refused
+    const raw = this.checkout.raw
+    const send = (): Promise<QueryResult<R>> =>
+      (raw.queryThen
+        ? raw.queryThen<R>(q.sql, q.parameters, after)
+        : queryThenInTurn<R>((s) => raw.query(s.sql, s.parameters), q, after, () => (this.#broken = true))
+      ).then(undefined, this.#fail)
+    const observer = this.#engine.observer
+    return observer === undefined || !observer.reporting ? send() : observer.statement(this.checkout, q, undefined, send)
   }
 
   /**
@@ -59,10 +82,11 @@ export class EngineConnection implements DatabaseConnection {
    * rejection when nothing may run on the connection any more (dispose() cut it), or when `q` changes the session
    * behind a transaction pooler (no reset of ours could reach the clients it would leak into).
    */
-  #note(q: CompiledQuery): Promise<never> | undefined {
+  #note(q: CompiledQuery, own = false): Promise<never> | undefined {
     const checkout = this.checkout
     checkout.lastSql = q.sql
     if (checkout.cut) return Promise.reject(this.#engine.cutError())
+    if (own) return undefined
     const change = sessionChange(q.sql, this.#engine.driver.name)
     if (change === undefined) return undefined
     if (this.#engine.config.pooler) return Promise.reject(poolerError(change))

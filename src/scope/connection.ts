@@ -57,19 +57,31 @@ export class ScopeConnection implements DatabaseConnection {
     return this.send<R>(q)
   }
 
-  /** Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight. */
-  send<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+  /**
+   * Sends a statement of a live frame: with BEGIN if none went out yet, after BEGIN's answer if it is in flight.
+   * `own`: a nested scope's settings or role, which the scope sets back itself (see EngineConnection.executeQuery).
+   */
+  send<R>(q: CompiledQuery, own = false): Promise<QueryResult<R>> {
     if (this.#streaming) return Promise.reject(new StreamActiveError())
     if (this.#begin) return this.#first<R>(q)
     if (this.#refused !== undefined) return Promise.reject(new TransactionAbortedError(this.#refused))
-    if (this.#beginning) return this.#afterBegin<R>(q, true)
-    return this.#inner.executeQuery<R>(q)
+    if (this.#beginning) return this.#afterBegin<R>(q, true, own)
+    return this.#inner.executeQuery<R>(q, own)
   }
 
-  /** A control statement at the end of a frame (COMMIT, ROLLBACK, RELEASE …): runs even though the frame ended. */
-  control(q: CompiledQuery): Promise<unknown> {
-    if (this.#beginning) return this.#afterBegin(q, false)
-    return this.#inner.executeQuery(q)
+  /**
+   * A control statement at the end of a frame (COMMIT, ROLLBACK, RELEASE …, the reset of its settings): runs even
+   * though the frame ended, and is dbscope's own (it never marks the connection for the pool's reset). `after`: the
+   * reset statements that go out with it in one write (see EngineConnection.executeThen).
+   */
+  control(q: CompiledQuery, after: readonly CompiledQuery[] = []): Promise<unknown> {
+    if (after.length > 0) {
+      const beginning = this.#beginning
+      if (beginning) return beginning.catch(noop).then(() => this.#inner.executeThen(q, after))
+      return this.#inner.executeThen(q, after)
+    }
+    if (this.#beginning) return this.#afterBegin(q, false, true)
+    return this.#inner.executeQuery(q, true)
   }
 
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -110,7 +122,7 @@ export class ScopeConnection implements DatabaseConnection {
   /** The plan's `before` statements one by one, then BEGIN with `q`: when one fails, neither BEGIN nor `q` runs. */
   async #beforeBegin<R>(begin: BeginPlan, q: CompiledQuery): Promise<QueryResult<R>> {
     try {
-      for (const s of begin.before) await this.#inner.executeQuery(s)
+      for (const s of begin.before) await this.#inner.executeQuery(s, true)
     } catch (err) {
       this.#refused = err
       throw err
@@ -118,11 +130,11 @@ export class ScopeConnection implements DatabaseConnection {
     return this.#inner.executeAfter<R>(begin.with, q)
   }
 
-  async #afterBegin<R>(q: CompiledQuery, user: boolean): Promise<QueryResult<R>> {
+  async #afterBegin<R>(q: CompiledQuery, user: boolean, own: boolean): Promise<QueryResult<R>> {
     await this.#beginning!.catch(noop)
     // The scope may have ended while BEGIN was in flight; its ROLLBACK may already be queued ahead of this.
     if (user && this.#root.ended) throw this.#root.endedError()
     if (user && this.#refused !== undefined) throw new TransactionAbortedError(this.#refused)
-    return this.#inner.executeQuery<R>(q)
+    return this.#inner.executeQuery<R>(q, own)
   }
 }

@@ -80,17 +80,33 @@ export class RootFrame extends Frame {
     if (context.role !== undefined) this.#roleTouched = true
   }
 
+  /** Whether the scope set something that outlives its transaction (MySQL's session variables and role). */
+  #mustResetContext(): boolean {
+    return (this.#touched !== undefined || this.#roleTouched) && this.engine.driver.sessionContext.lifetime !== 'transaction'
+  }
+
   /**
-   * On a dialect whose settings outlive the transaction (MySQL's session variables and role): sets back everything
-   * the scope set, before the connection goes back to the pool. False when that failed: the connection must go.
+   * What sets back everything the scope set, on a dialect whose settings outlive the transaction (MySQL's session
+   * variables and role): `travel`, the statements that cannot fail (user variables), go out with COMMIT or ROLLBACK
+   * in one write; `after`, the rest (SET ROLE NONE), once that is answered.
    */
-  async #resetContext(conn: ScopeConnection): Promise<boolean> {
+  #resetPlan(): { travel: CompiledQuery[]; after: CompiledQuery[] } {
+    if (!this.#mustResetContext()) return { travel: [], after: [] }
     const sql = this.engine.driver.sessionContext
-    if (sql.lifetime === 'transaction' || (!this.#touched && !this.#roleTouched)) return true
     const settings = [...(this.#touched ?? [])].map((name) => [name, null] as const)
+    const all = sql.statements(settings, this.#roleTouched ? null : undefined)
+    const travels = (q: CompiledQuery) => sql.travelsWithBegin?.(q) === true
+    return { travel: all.filter(travels), after: all.filter((q) => !travels(q)) }
+  }
+
+  /**
+   * Sends the reset statements that could not travel with COMMIT, before the connection goes back to the pool. False
+   * when that failed: the connection must go.
+   */
+  async #resetContext(conn: ScopeConnection, statements: readonly CompiledQuery[]): Promise<boolean> {
     try {
       const reset = async (): Promise<void> => {
-        for (const q of sql.statements(settings, this.#roleTouched ? null : undefined)) await conn.control(q)
+        for (const q of statements) await conn.control(q)
       }
       // Bounded like the COMMIT before it: a reset the server does not answer means the connection must go.
       return (await within(reset(), this.engine.config.pool.endTimeoutMs)) !== TIMED_OUT
@@ -239,8 +255,9 @@ export class RootFrame extends Frame {
       else if (conn.begun) {
         // A connection that broke before COMMIT went out committed nothing; one that breaks while COMMIT runs may have.
         const brokenBefore = conn.broken
+        const reset = this.#resetPlan()
         try {
-          if ((await within(conn.control(commit ? COMMIT : ROLLBACK), ms)) === TIMED_OUT) {
+          if ((await within(conn.control(commit ? COMMIT : ROLLBACK, reset.travel), ms)) === TIMED_OUT) {
             destroy = unanswered(conn)
             if (commit) {
               failure = commitUnanswered(ms)
@@ -258,7 +275,7 @@ export class RootFrame extends Frame {
             if (r === TIMED_OUT) destroy = unanswered(conn)
           } else destroy = true
         }
-        if (!destroy && !(await this.#resetContext(conn))) destroy = true
+        if (!destroy && reset.after.length > 0 && !(await this.#resetContext(conn, reset.after))) destroy = true
       }
       this.engine.release(conn.checkout, destroy || conn.broken)
     }

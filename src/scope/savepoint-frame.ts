@@ -56,7 +56,7 @@ export class SavepointFrame extends Frame {
     await conn.send(CompiledQuery.raw(`SAVEPOINT ${this.name}`))
     if (this.context && this.#ownContext) this.root.touch(this.context)
     try {
-      for (const q of this.#contextStatements(this.parent.context, this.context)) await conn.send(q)
+      for (const q of this.#contextStatements(this.parent.context, this.context)) await conn.send(q, true)
     } catch (err) {
       this.noteFailure(err)
       throw this.context ? settingError(err, this.context) : err

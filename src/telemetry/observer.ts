@@ -1,7 +1,8 @@
 /**
  * What one engine reports about its work: a span and a duration per statement (OpenTelemetry), Kysely log events
  * (`log`), a warning for a statement slower than `slowStatementMs`, and the pool's wait time and timeouts. An engine
- * has an observer only when one of these is on, so with none of them a statement pays one property check.
+ * has an observer only when one of these can be on, so with none of them a statement pays one property check; with
+ * `@opentelemetry/api` installed but no SDK registered, it pays the `reporting` check and nothing else.
  *
  * @example
  * const observer = StatementObserver.for(engine) // undefined: nothing to report
@@ -92,6 +93,14 @@ export class StatementObserver {
   /** Whether spans are recorded now: the API is loaded and an SDK registered a tracer provider. */
   get tracing(): boolean {
     return this.#api !== undefined && tracingRegistered(this.#api)
+  }
+
+  /**
+   * Whether a statement sent now would be reported at all (a span, the duration metric, log events, the slow
+   * warning): when not, the connection sends it without `statement()`'s wrapping.
+   */
+  get reporting(): boolean {
+    return this.#log !== undefined || this.#slowMs !== undefined || this.tracing || this.#metrics() !== undefined
   }
 
   /**

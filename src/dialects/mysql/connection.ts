@@ -11,6 +11,7 @@ import type { QueryResult } from 'kysely'
 import { queryError } from '../../errors.js'
 import type { RawConnection, Statement } from '../dialect.js'
 import { isUserVariableSet } from './context.js'
+import { queryThenInTurn } from '../query-then.js'
 import { isMysqlConnectionError } from './errors.js'
 import { canPipeline, sendPipelined, type PipelinedStatement, type QueryCallback } from './mysql2-internals.js'
 import { streamRows } from './stream.js'
@@ -165,6 +166,45 @@ export class MysqlConnection implements RawConnection {
       }))
       const settle = (outcome: (value: never) => void) => (value: unknown) => (refused === undefined ? outcome(value as never) : reject(refused))
       statements.push({ sql: this.#conn.format(sql, params as unknown[]), callback: this.#answer<R>(sql, settle(resolve), settle(reject)) })
+      sendPipelined(this.#conn, statements)
+    })
+  }
+
+  /**
+   * The statement (COMMIT or ROLLBACK), then the `after` statements (a scope's user variables set back): in one write
+   * where each of them is one that cannot fail on a live connection (see PIPELINED), so that the reset costs no round
+   * trip of its own. Settles with the statement's own outcome once all were answered; an `after` statement that
+   * fails marks the connection broken (the pool closes it). The server runs them even when the statement failed.
+   */
+  queryThen<R>(sql: string, params: readonly unknown[], after: readonly Statement[]): Promise<QueryResult<R>> {
+    if (after.length === 0) return this.query<R>(sql, params)
+    if (this.#brokenBy) return Promise.reject(this.#brokenBy)
+    if (!canPipeline(this.#conn) || !after.every(pipelined)) {
+      return queryThenInTurn<R>((s) => this.query(s.sql, s.parameters), { sql, parameters: params }, after, (err) => this.#refuse(err))
+    }
+    return new Promise((resolve, reject) => {
+      let settle: () => void = noop
+      const last = after.length - 1
+      const statements: PipelinedStatement[] = [
+        {
+          sql: this.#conn.format(sql, params as unknown[]),
+          callback: this.#answer<R>(
+            sql,
+            (r) => (settle = () => resolve(r)),
+            (err) => (settle = () => reject(err)),
+          ),
+        },
+      ]
+      after.forEach((p, i) => {
+        const done = i === last ? () => settle() : noop
+        statements.push({
+          sql: this.#conn.format(p.sql, p.parameters as unknown[]),
+          callback: this.#answer(p.sql, done, (err) => {
+            this.#refuse(err)
+            done()
+          }),
+        })
+      })
       sendPipelined(this.#conn, statements)
     })
   }
