@@ -37,20 +37,27 @@
  * Then every column became one name or keyword: each property type that was more than one (`Int8Column | null`,
  * `Generated<boolean>`, `WithDefault<TimestamptzColumn>`) is declared once too (`NullableInt8Column`,
  * `GeneratedBool`, `GeneratedTimestamptzColumn`), so the tables hold 117 k syntax nodes where they held 171 k
- * (kysely-codegen's file: 146 k; 0.81 MB). Counted with callgrind under `node --single-threaded --predictable`, which
- * repeats a run's count exactly (without `--predictable`, V8's garbage collector moves it by 2–4% from run to run):
- * - the app of one query: before 17.84 G instructions, after 17.52 G, kysely-codegen 17.57 G (1.015× → 0.997×);
- *   heap 165 → 155 MB against 164 MB; instantiations 15,517 → 15,442 against 15,608; types 4,096 against 4,100. Two
- *   counts stay above kysely-codegen's, from the 3,050 row aliases: identifiers 163,066 against 149,796 and symbols
- *   101,609 against 95,673 (tsc binds each exported declaration as a local and an export symbol).
- * - parse and bind of `db.ts` alone (`ts.createProgram` of the one file, no lib; 1.63 G of it is node and
- *   TypeScript loading): before 4.33 G, after 3.71 G, kysely-codegen 3.70 G. Of the after: the row aliases 0.52 G
- *   (3.18 G without them); the 104 JSDoc blocks 0.07 G (this script parses JSDoc in full, tsc mostly skips it);
- *   indentation and blank lines 0.004 G; the alias names' length 0.03 G (3.68 G with 2-character names). Naming only
- *   the `| null` unions took 0.31 G of the 0.62 G. The same text as a `.d.ts`: 3.72 G, no cheaper.
- * So the row aliases are the whole remaining cost over kysely-codegen's text. By the binder's code (not measured),
- * no other declaration of them is cheaper: an unexported alias plus an `export type { … }` list binds the same two
- * symbols per name, in more nodes.
+ * (kysely-codegen's file: 146 k; 0.81 MB). Counted with valgrind callgrind under `node --single-threaded
+ * --predictable` (which repeats one input's count exactly):
+ * - whole tsc runs do not resolve a few percent: the app of one query took 17.84 G instructions before, 17.52 G
+ *   after, 17.57 G with kysely-codegen's file (4 queries: 29.95 G after, 30.24 G kysely-codegen), but the after file
+ *   with one comment line appended took 16.22 G. JIT tiering moves these totals by up to 7% between inputs.
+ * - parse and bind of `db.ts` alone (bench/parse-bind.mjs), with `--jitless` as well, so the
+ *   count follows the work (the appended comment moved it by 80 k): before 10.38 G, after 8.00 G, kysely-codegen's
+ *   file 8.02 G (node and TypeScript loading, 1.62 G, taken off each). 1.29× → 1.00×.
+ * - tsc's own counts for the app of one query: instantiations 15,517 → 15,442 against 15,608 (N = 100: 964,302
+ *   against 965,544; N = 300: 2,876,314 against 2,879,949), heap 165 → 155 MB against 164 MB, types 4,096 against
+ *   4,100. Two counts stay above kysely-codegen's, from the 3,050 row aliases it does not write: identifiers
+ *   163,066 against 149,796 and symbols 101,609 against 95,673 (tsc binds each exported declaration as a local and
+ *   an export symbol).
+ * In the same harness with the JIT on (its counts move by about 2% between inputs): before 4.33 G, after 3.71 G,
+ * kysely-codegen 3.70 G; the row aliases 0.52 G of the after (3.18 G without them); naming only the `| null` unions
+ * took 0.31 G of the 0.62 G saved; short alias names would save 0.03 G; JSDoc, indentation and blank lines were
+ * within the spread; the same text as a `.d.ts` 3.72 G, no cheaper. So the row aliases are the whole remaining cost
+ * over kysely-codegen's text. By the binder's code (not measured), no other declaration of them is cheaper: an
+ * unexported alias plus an `export type { … }` list binds the same two symbols per name, in more nodes.
+ * At N = 100 (3 rounds, load average 6–8 on 2 CPUs): CPU 40.2 s against 42.3 s (0.95×), heap 177 MB against 179 MB,
+ * types 1.02×; tsc's phase times are wall clock and meaningless at that load.
  *
  * 0.8× of kysely-codegen is out of reach from the output's side: of 965,544 instantiations at N = 100, about 15 k
  * are fixed and 9.5 k per query are Kysely's own inference, equal for both outputs (9,498 vs 9,505); with no fixed
