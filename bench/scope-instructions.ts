@@ -1,6 +1,8 @@
 /**
  * bench/scope-instructions: the client's cost of one transaction of the bench's workload (SELECT by pk; UPDATE by pk)
  * counted in instructions by `valgrind --tool=callgrind`, which a busy machine cannot blur the way it blurs CPU time.
+ * Node runs single-threaded in V8's predictable mode, so that a count repeats within about 1.5% (the network's timing
+ * still varies the event loop's turns).
  * It runs the same process twice, with N transactions and with none (each after 300 warm-up transactions), and prints
  * the difference per transaction. `--repo` points at another checkout of dbscope (its `src/`), to compare before and
  * after a change. `--dialect mysql` runs it on MariaDB through mysql2. `--contender` picks what is counted: `scope`
@@ -148,7 +150,8 @@ function instructions(repo: string, dialect: Dialect, contender: ContenderName, 
     'valgrind',
     [
       '--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null',
-      process.execPath, '--import', 'tsx', import.meta.filename, '--child', repo, dialect, contender, String(n),
+      // One thread and V8's predictable mode: without them the garbage collector's timing moves a count by percents.
+      process.execPath, '--single-threaded', '--predictable', '--import', 'tsx', import.meta.filename, '--child', repo, dialect, contender, String(n),
     ],
     { encoding: 'utf8', cwd: resolve(import.meta.dirname, '..'), env: { ...process.env, BENCH_DB: DB_NAME } },
   )
