@@ -11,7 +11,7 @@
 import { Kysely, MysqlDialect, PostgresDialect } from 'kysely'
 import mysql from 'mysql2'
 import pg from 'pg'
-import { defineDb, disposeAll } from '../src/index.js'
+import { defineDb, disposeAll } from './dbscope.js'
 
 interface DB {
   bench_users: { id: number; name: string; visits: number }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every side-by-side benchmark in turn, each in its own process so one cannot warm or
- * starve the next. Pass names to pick some: `npm run bench -- scope engine`.
+ * starve the next, after building dist/, which they load. Pass names to pick some: `npm run bench -- scope engine`.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -22,6 +22,9 @@ for (let i = 0; i < args.length; i++) {
 }
 const names = picked.length > 0 ? picked : all
 const here = import.meta.dirname
+// The benchmarks run dbscope as an application gets it, compiled (dist/): build it from the current source first.
+console.log('=== npm run build (the benchmarks load dist/)')
+if (spawnSync(process.execPath, [resolve(here, '../scripts/build.mjs')], { stdio: 'inherit' }).status !== 0) process.exit(1)
 let failed = 0
 for (const name of names) {
   const file = resolve(here, `${name}.ts`)

@@ -2,8 +2,9 @@
  * bench/scope: BEGIN; SELECT by primary key; UPDATE by primary key; COMMIT — at concurrency 1 and 16, raw driver
  * vs Kysely `transaction().execute()` (and, on MariaDB, Drizzle's `transaction()`) vs `db.scope`, on PostgreSQL
  * (synchronous_commit on and off, set per session for every contender alike) and on MariaDB through mysql2.
- * Contenders alternate within each round; the table shows the median transactions per second over the rounds, the
- * ratio to the raw driver, and the median of each round's ratio to the raw driver's measurement in that round.
+ * Each contender runs in a process of its own, a new one each round, and contenders alternate within each round; the
+ * table shows the median transactions per second over the rounds, the ratio to the raw driver, and the median of
+ * each round's ratio to the raw driver's measurement in that round. dbscope is the compiled package (bench/dbscope.ts).
  *
  * More scope contenders: the raw contenders' SQL through `sql` on the scope's tx, isolating the scope's own cost;
  * the statements through `db.current` instead of `tx`; and a scope with `settings`. On PostgreSQL a last one names
@@ -19,18 +20,11 @@
  * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…
  *      SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
  */
-import { eq, sql as drizzleSql } from 'drizzle-orm'
-import { int, mysqlTable } from 'drizzle-orm/mysql-core'
-import { drizzle } from 'drizzle-orm/mysql2'
-import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely'
+import { fork } from 'node:child_process'
 import mysql from 'mysql2'
 import pg from 'pg'
-import { defineDb, type Db } from '../src/index.js'
-import { telemetryContenders } from './telemetry-contenders.js'
-
-interface DB {
-  bench_accounts: { id: number; balance: number }
-}
+import { baselineScope, drizzleMysql, kysely, POOL, rawMysql, rawPg, ROWS, scope, SCOPE_NAMES, workload, type Spec, type Tx } from './scope-contenders.js'
+import { telemetrySpecs } from './telemetry-contenders.js'
 
 const PG_URL = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const MYSQL_URL = process.env.DBSCOPE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
@@ -38,21 +32,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5)
 /** The database the bench (re)creates its table in: another name lets two runs share a server. */
 const BENCH_DB = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.env.BENCH_DB! : 'dbscope_bench'
 const SECONDS = Number(process.env.SECONDS ?? 1.5)
-const ROWS = 1_000
-const POOL = 16
-
-type Tx = () => Promise<void>
-export interface Contender {
-  readonly name: string
-  /** One transaction of the workload on a random row. */
-  readonly run: Tx
-  close(): Promise<void>
-  /** Runs before each of its measurements (and after, `after`): the SDK contender registers the SDK only then. */
-  before?(): void
-  after?(): void
-}
-
-const randomId = () => 1 + Math.floor(Math.random() * ROWS)
+const WARM_MAX_SECONDS = 8
 
 function withDatabase(url: string, db: string, params = ''): string {
   const u = new URL(url)
@@ -87,159 +67,14 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
   return withDatabase(MYSQL_URL, BENCH_DB)
 }
 
-/**
- * Hand-written node-postgres. `prepared` names the statements, so each connection parses them once: what dbscope's
- * statement cache does for every statement with parameters, here by hand.
- */
-function rawPg(url: string, prepared = false): Contender {
-  const pool = new pg.Pool({ connectionString: url, max: POOL })
-  const select = 'SELECT balance FROM bench_accounts WHERE id = $1'
-  const update = 'UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1'
-  return {
-    name: prepared ? 'raw pg, named stmts' : 'raw pg.Pool',
-    async run() {
-      const c = await pool.connect()
-      try {
-        const id = randomId()
-        await c.query('BEGIN')
-        await c.query(prepared ? { name: 'bench_select', text: select, values: [id] } : { text: select, values: [id] })
-        await c.query(prepared ? { name: 'bench_update', text: update, values: [id] } : { text: update, values: [id] })
-        await c.query('COMMIT')
-      } finally {
-        c.release()
-      }
-    },
-    close: () => pool.end(),
-  }
-}
-
-/**
- * Hand-written mysql2. `autocommit0`: connections in autocommit = 0 mode, where the SELECT opens the transaction and
- * no START TRANSACTION is sent: one round trip fewer, the ceiling for a driver that saves BEGIN's round trip.
- */
-function rawMysql(url: string, autocommit0 = false): Contender {
-  const callbackPool = mysql.createPool({ uri: url, connectionLimit: POOL })
-  if (autocommit0) callbackPool.on('connection', (c) => c.query('SET autocommit = 0'))
-  const pool = callbackPool.promise()
-  return {
-    name: autocommit0 ? 'raw mysql2, autocommit=0' : 'raw mysql2 pool',
-    async run() {
-      const c = await pool.getConnection()
-      try {
-        const id = randomId()
-        if (!autocommit0) await c.query('START TRANSACTION')
-        await c.query('SELECT balance FROM bench_accounts WHERE id = ?', [id])
-        await c.query('UPDATE bench_accounts SET balance = balance + 1 WHERE id = ?', [id])
-        await c.query('COMMIT')
-      } finally {
-        c.release()
-      }
-    },
-    close: () => pool.end(),
-  }
-}
-
-const drizzleAccounts = mysqlTable('bench_accounts', { id: int('id').primaryKey(), balance: int('balance').notNull() })
-
-/** Drizzle ORM through drizzle-orm/mysql2: `db.transaction()` with the same two statements. */
-function drizzleMysql(url: string): Contender {
-  const pool = mysql.createPool({ uri: url, connectionLimit: POOL })
-  const d = drizzle({ client: pool })
-  return {
-    name: 'Drizzle transaction()',
-    async run() {
-      const id = randomId()
-      await d.transaction(async (tx) => {
-        await tx.select({ balance: drizzleAccounts.balance }).from(drizzleAccounts).where(eq(drizzleAccounts.id, id))
-        await tx
-          .update(drizzleAccounts)
-          .set({ balance: drizzleSql`${drizzleAccounts.balance} + 1` })
-          .where(eq(drizzleAccounts.id, id))
-      })
-    },
-    close: () => new Promise<void>((resolve) => pool.end(() => resolve())),
-  }
-}
-
-function workload(tx: Kysely<DB>): Promise<unknown> {
-  const id = randomId()
-  return tx
-    .selectFrom('bench_accounts')
-    .select('balance')
-    .where('id', '=', id)
-    .executeTakeFirst()
-    .then(() => tx.updateTable('bench_accounts').set((eb) => ({ balance: eb('balance', '+', 1) })).where('id', '=', id).execute())
-}
-
-function kysely(kind: 'pg' | 'mysql', url: string): Contender {
-  const dialect =
-    kind === 'pg'
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: POOL }) })
-      : new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: POOL }) })
-  const k = new Kysely<DB>({ dialect })
-  return {
-    name: 'Kysely transaction()',
-    async run() {
-      await k.transaction().execute((trx) => workload(trx))
-    },
-    close: () => k.destroy(),
-  }
-}
-
-/** The same statements as the raw contenders, through `sql` on the scope's tx: the scope's cost without the builders'. */
-function rawSqlWorkload(tx: Kysely<DB>): Promise<unknown> {
-  const id = randomId()
-  return sql`SELECT balance FROM bench_accounts WHERE id = ${id}`
-    .execute(tx)
-    .then(() => sql`UPDATE bench_accounts SET balance = balance + 1 WHERE id = ${id}`.execute(tx))
-}
-
-type ScopeVariant = 'builders' | 'sql' | 'current' | 'settings'
-
-const SCOPE_NAMES: Record<ScopeVariant, string> = {
-  builders: 'db.scope',
-  sql: 'db.scope + sql`…`',
-  current: 'db.scope + db.current',
-  settings: 'db.scope + settings',
-}
-
-/**
- * `db.scope` with the workload through its `tx`; through `sql` on the tx; through `db.current` (the repository
- * style: code that holds only `db`); or through the tx of a scope with `settings` (PostgreSQL sends set_config with
- * BEGIN, in the same round trip; MySQL sets a user variable in START TRANSACTION's write and resets it in COMMIT's).
- */
-function scope(url: string, variant: ScopeVariant = 'builders', define: typeof defineDb = defineDb, name = SCOPE_NAMES[variant]): Contender {
-  const leakWarnMs = process.env.LEAK_WARN_MS === undefined ? undefined : Number(process.env.LEAK_WARN_MS)
-  const db: Db<DB> = define<DB>({ url, pool: { max: POOL, ...(leakWarnMs === undefined ? {} : { leakWarnMs }) }, guard: { budget: 'off' } })
-  const settings = { settings: { 'app.tenant_id': '1' } }
-  const runs: Record<ScopeVariant, Tx> = {
-    builders: () => db.scope((tx) => workload(tx)).then(() => undefined),
-    sql: () => db.scope((tx) => rawSqlWorkload(tx)).then(() => undefined),
-    current: () => db.scope(() => workload(db.current)).then(() => undefined),
-    settings: () => db.scope((tx) => workload(tx), settings).then(() => undefined),
-  }
-  return {
-    name,
-    run: runs[variant],
-    // The scope contenders share one engine (same URL and options): the second dispose is a no-op.
-    close: () => db.dispose(),
-  }
-}
-
-/** BASELINE_SRC's db.scope, on an engine of its own (a query parameter that changes nothing makes the URL differ). */
-async function baselineScope(url: string): Promise<Contender> {
-  const baseline = (await import(process.env.BASELINE_SRC!)) as { defineDb: typeof defineDb }
-  const u = new URL(url)
-  u.searchParams.set('connectTimeout', '10001')
-  return scope(u.toString(), 'builders', baseline.defineDb, 'db.scope, baseline')
-}
-
 interface Sample {
   /** Transactions per second (wall clock). */
   readonly tps: number
-  /** This process's CPU time per transaction, in µs: steadier than tx/s on a shared machine. */
+  /** The contender's process's CPU time per transaction, in µs: steadier than tx/s on a shared machine. */
   readonly cpuUs: number
 }
+
+const CONCURRENCIES = [1, 16] as const
 
 /** Runs `tx` from `concurrency` loops for `seconds`. */
 async function measure(run: Tx, concurrency: number, seconds: number): Promise<Sample> {
@@ -264,8 +99,60 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-async function suite(title: string, contenders: Contender[]): Promise<void> {
-  const timed = async (c: Contender, concurrency: number, seconds: number) => {
+type SuiteId = 'pg' | 'pg-off' | 'telemetry-pg' | 'mysql' | 'telemetry-mysql'
+
+const pgUrl = () => withDatabase(PG_URL, BENCH_DB)
+const pgOffUrl = () => `${pgUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`
+const mysqlUrl = () => withDatabase(MYSQL_URL, BENCH_DB)
+
+function scopeSpecs(url: string): Spec[] {
+  return (['builders', 'sql', 'current', 'settings'] as const).map((v) => ({ name: SCOPE_NAMES[v], make: () => scope(url, v) }))
+}
+
+/** A suite's title and contenders, the same in the parent (which names them) and in each contender's process. */
+async function suiteOf(id: SuiteId): Promise<{ title: string; specs: Spec[] }> {
+  const pgSuite = (url: string): Spec[] => [
+    { name: 'raw pg.Pool', make: () => rawPg(url) },
+    { name: 'Kysely transaction()', make: () => kysely('pg', url) },
+    ...scopeSpecs(url),
+    { name: 'raw pg, named stmts', make: () => rawPg(url, true) },
+  ]
+  switch (id) {
+    case 'pg':
+      return { title: 'PostgreSQL', specs: pgSuite(pgUrl()) }
+    case 'pg-off':
+      return { title: 'PostgreSQL, synchronous_commit = off', specs: pgSuite(pgOffUrl()) }
+    case 'telemetry-pg':
+      return { title: 'Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', specs: await telemetrySpecs(pgOffUrl(), POOL, workload) }
+    case 'mysql': {
+      const url = mysqlUrl()
+      const baseline: Spec[] = process.env.BASELINE_SRC ? [{ name: 'db.scope, baseline', make: () => baselineScope(url) }] : []
+      return {
+        title: 'MariaDB (mysql2)',
+        specs: [
+          { name: 'raw mysql2 pool', make: () => rawMysql(url) },
+          { name: 'Kysely transaction()', make: () => kysely('mysql', url) },
+          { name: 'Drizzle transaction()', make: () => drizzleMysql(url) },
+          ...scopeSpecs(url),
+          ...baseline,
+          { name: 'raw mysql2, autocommit=0', make: () => rawMysql(url, true) },
+        ],
+      }
+    }
+    case 'telemetry-mysql':
+      return { title: 'Telemetry cost, MariaDB (ratio to telemetry off)', specs: await telemetrySpecs(mysqlUrl(), POOL, workload) }
+  }
+}
+
+/**
+ * A contender's process: builds it, warms it up (pools open, code optimized), measures it at each concurrency,
+ * sends the samples to the parent and closes it. One process per contender and round, so that no contender runs
+ * with another's JIT state, garbage or AsyncLocalStorage hooks (which, once a scope has run, slow every promise in
+ * the process), and no process keeps its connections while the others run.
+ */
+async function child(id: SuiteId, index: number): Promise<void> {
+  const c = await (await suiteOf(id)).specs[index]!.make()
+  const timed = async (concurrency: number, seconds: number) => {
     c.before?.()
     try {
       return await measure(c.run, concurrency, seconds)
@@ -273,53 +160,73 @@ async function suite(title: string, contenders: Contender[]): Promise<void> {
       c.after?.()
     }
   }
-  for (const c of contenders) await timed(c, POOL, 0.5) // warm up: open the pools, JIT
-  for (const concurrency of [1, 16]) {
-    const results = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
-    for (let round = 0; round < ROUNDS; round++) {
-      // Rotate the order each round so no contender always runs first or last.
-      const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!)
-      for (const c of order) results.get(c.name)!.push(await timed(c, concurrency, SECONDS))
+  // Warm up until the rate settles: Kysely's and dbscope's code takes seconds of load to be optimized.
+  for (let t = 0, last = 0; t < WARM_MAX_SECONDS; t += 0.5) {
+    const { tps } = await timed(POOL, 0.5)
+    if (t >= 1 && Math.abs(tps - last) < 0.05 * tps) break
+    last = tps
+  }
+  const samples: Sample[] = []
+  for (const concurrency of CONCURRENCIES) samples.push(await timed(concurrency, SECONDS))
+  await c.close()
+  process.send!(samples)
+}
+
+/** Runs one contender's process and returns its samples, one per concurrency. */
+function runChild(id: SuiteId, index: number, name: string): Promise<Sample[]> {
+  return new Promise((resolvePromise, reject) => {
+    const p = fork(import.meta.filename, ['--child', id, String(index)], { execArgv: ['--import', 'tsx'] })
+    let samples: Sample[] | undefined
+    p.on('message', (m) => (samples = m as Sample[]))
+    p.on('error', reject)
+    p.on('exit', (code) => (samples ? resolvePromise(samples) : reject(new Error(`bench: the process of "${name}" exited with ${code} before it reported`))))
+  })
+}
+
+async function suite(id: SuiteId): Promise<void> {
+  const { title, specs } = await suiteOf(id)
+  const results = new Map<string, Sample[][]>(specs.map((s) => [s.name, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no contender always runs first or last.
+    for (let k = 0; k < specs.length; k++) {
+      const i = (k + round) % specs.length
+      results.get(specs[i]!.name)!.push(await runChild(id, i, specs[i]!.name))
     }
-    const tps = (name: string) => median(results.get(name)!.map((r) => r.tps))
-    const first = results.get(contenders[0]!.name)!
-    const raw = tps(contenders[0]!.name)
+  }
+  CONCURRENCIES.forEach((concurrency, at) => {
+    const of = (name: string) => results.get(name)!.map((round) => round[at]!)
+    const tps = (name: string) => median(of(name).map((r) => r.tps))
+    const firstName = specs[0]!.name
+    const first = of(firstName)
+    const raw = tps(firstName)
     console.log(
       `\n${title}, concurrency ${concurrency} (${ROUNDS} rounds × ${SECONDS} s; median tx/s, ratio of the medians to the first, ` +
         'median of the ratios to the first in the same round, client CPU µs/tx)',
     )
-    for (const c of contenders) {
-      const mine = results.get(c.name)!
-      const m = tps(c.name)
-      // Each round's ratio to the first contender's measurement in that round: both saw the same machine load.
+    for (const s of specs) {
+      const mine = of(s.name)
+      const m = tps(s.name)
+      // Each round's ratio to the first contender's measurement in that round: both ran close together in time.
       const paired = median(mine.map((r, i) => r.tps / first[i]!.tps))
       const cpu = median(mine.map((r) => r.cpuUs))
       const all = mine.map((x) => x.tps.toFixed(0)).join(' ')
-      const vs = contenders[0]!.name.startsWith('raw') ? 'raw  ' : 'first'
-      console.log(`  ${c.name.padEnd(26)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${vs} paired ${paired.toFixed(2)}×  ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
+      const vs = firstName.startsWith('raw') ? 'raw  ' : 'first'
+      console.log(`  ${s.name.padEnd(26)} ${m.toFixed(0).padStart(7)} tx/s  ${(m / raw).toFixed(2)}× ${vs} paired ${paired.toFixed(2)}×  ${cpu.toFixed(0).padStart(5)} µs CPU/tx   [${all}]`)
     }
-  }
-  for (const c of contenders) await c.close()
+  })
 }
 
 /** `SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql` (default: all five) picks the suites to run. */
 const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql,telemetry-pg,telemetry-mysql').split(','))
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; one process for all contenders`)
-  const scopes = (url: string) => [scope(url), scope(url, 'sql'), scope(url, 'current'), scope(url, 'settings')]
-  const pgUrl = await prepare('pg')
-  if (SUITES.has('pg')) await suite('PostgreSQL', [rawPg(pgUrl), kysely('pg', pgUrl), ...scopes(pgUrl), rawPg(pgUrl, true)])
-  const off = `${pgUrl}?options=${encodeURIComponent('-c synchronous_commit=off')}`
-  if (SUITES.has('pg-off')) await suite('PostgreSQL, synchronous_commit = off', [rawPg(off), kysely('pg', off), ...scopes(off), rawPg(off, true)])
-  if (SUITES.has('telemetry-pg')) await suite('Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', await telemetryContenders(off, POOL, workload))
+  console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; each contender in a process of its own, a new one each round`)
+  await prepare('pg')
+  for (const id of ['pg', 'pg-off', 'telemetry-pg'] as const) if (SUITES.has(id)) await suite(id)
   if (!SUITES.has('mysql') && !SUITES.has('telemetry-mysql')) return
-  const myUrl = await prepare('mysql')
-  if (SUITES.has('mysql')) {
-    const baseline = process.env.BASELINE_SRC ? [await baselineScope(myUrl)] : []
-    await suite('MariaDB (mysql2)', [rawMysql(myUrl), kysely('mysql', myUrl), drizzleMysql(myUrl), ...scopes(myUrl), ...baseline, rawMysql(myUrl, true)])
-  }
-  if (SUITES.has('telemetry-mysql')) await suite('Telemetry cost, MariaDB (ratio to telemetry off)', await telemetryContenders(myUrl, POOL, workload))
+  await prepare('mysql')
+  for (const id of ['mysql', 'telemetry-mysql'] as const) if (SUITES.has(id)) await suite(id)
 }
 
-await main()
+if (process.argv[2] === '--child') await child(process.argv[3] as SuiteId, Number(process.argv[4]))
+else await main()
