@@ -10,7 +10,8 @@
  * the statements through `db.current` instead of `tx`; and a scope with `settings`. On PostgreSQL a last one names
  * its statements by hand (parsed once per connection), as dbscope's statement cache does for the scopes: the fair
  * ceiling for all. On MariaDB a last one runs its connections with autocommit = 0 and sends no START TRANSACTION:
- * the ceiling for saving BEGIN's round trip.
+ * the ceiling for saving BEGIN's round trip. The mysql-delay suite runs MariaDB's contenders through a proxy that
+ * delays each way by 1 ms (bench/delay-proxy.ts), where round trips cost time as they do between two hosts.
  *
  * The telemetry suites compare db.scope with `telemetry: false`, with `@opentelemetry/api` installed but no SDK
  * registered (the default when an application does not set one up), and with the real SDK registered (spans to a
@@ -18,12 +19,13 @@
  * adds that checkout's db.scope (before telemetry existed, say) as a contender, there and in the MariaDB suite.
  *
  * Run: npx tsx bench/scope.ts   (env: ROUNDS=5 SECONDS=1.5 LEAK_WARN_MS=… DBSCOPE_PG_URL=… DBSCOPE_MYSQL_URL=…
- *      SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
+ *      SUITES=pg,pg-off,mysql,mysql-delay,telemetry-pg,telemetry-mysql BENCH_DB=dbscope_bench BASELINE_SRC=…)
  */
 import { fork } from 'node:child_process'
 import mysql from 'mysql2'
 import pg from 'pg'
 import { baselineScope, drizzleMysql, kysely, POOL, rawMysql, rawPg, ROWS, scope, SCOPE_NAMES, workload, type Spec, type Tx } from './scope-contenders.js'
+import { delayProxy } from './delay-proxy.js'
 import { telemetrySpecs } from './telemetry-contenders.js'
 
 const PG_URL = process.env.DBSCOPE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -99,7 +101,10 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-type SuiteId = 'pg' | 'pg-off' | 'telemetry-pg' | 'mysql' | 'telemetry-mysql'
+type SuiteId = 'pg' | 'pg-off' | 'telemetry-pg' | 'mysql' | 'mysql-delay' | 'telemetry-mysql'
+
+/** Each way, in the mysql-delay suite (see delay-proxy.ts). */
+const DELAY_MS = 1
 
 const pgUrl = () => withDatabase(PG_URL, BENCH_DB)
 const pgOffUrl = () => `${pgUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`
@@ -135,6 +140,23 @@ async function suiteOf(id: SuiteId): Promise<{ title: string; specs: Spec[] }> {
           { name: 'Drizzle transaction()', make: () => drizzleMysql(url) },
           ...scopeSpecs(url),
           ...baseline,
+          { name: 'raw mysql2, autocommit=0', make: () => rawMysql(url, true) },
+        ],
+      }
+    }
+    case 'mysql-delay': {
+      // The parent starts the proxy and passes its port on to each contender's process.
+      const u = new URL(mysqlUrl())
+      u.port = process.env.BENCH_PROXY_PORT ?? u.port
+      const url = u.toString()
+      return {
+        title: `MariaDB (mysql2) through a proxy that delays each way by ${DELAY_MS} ms`,
+        specs: [
+          { name: 'raw mysql2 pool', make: () => rawMysql(url) },
+          { name: 'Kysely transaction()', make: () => kysely('mysql', url) },
+          { name: 'Drizzle transaction()', make: () => drizzleMysql(url) },
+          { name: SCOPE_NAMES.builders, make: () => scope(url) },
+          { name: SCOPE_NAMES.settings, make: () => scope(url, 'settings') },
           { name: 'raw mysql2, autocommit=0', make: () => rawMysql(url, true) },
         ],
       }
@@ -216,16 +238,23 @@ async function suite(id: SuiteId): Promise<void> {
   })
 }
 
-/** `SUITES=pg,pg-off,mysql,telemetry-pg,telemetry-mysql` (default: all five) picks the suites to run. */
-const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql,telemetry-pg,telemetry-mysql').split(','))
+/** `SUITES=pg,pg-off,mysql,mysql-delay,telemetry-pg,telemetry-mysql` (default: all six) picks the suites to run. */
+const SUITES = new Set((process.env.SUITES ?? 'pg,pg-off,mysql,mysql-delay,telemetry-pg,telemetry-mysql').split(','))
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}; pool ${POOL}; ${ROWS} rows; each contender in a process of its own, a new one each round`)
   await prepare('pg')
   for (const id of ['pg', 'pg-off', 'telemetry-pg'] as const) if (SUITES.has(id)) await suite(id)
-  if (!SUITES.has('mysql') && !SUITES.has('telemetry-mysql')) return
+  if (!SUITES.has('mysql') && !SUITES.has('mysql-delay') && !SUITES.has('telemetry-mysql')) return
   await prepare('mysql')
-  for (const id of ['mysql', 'telemetry-mysql'] as const) if (SUITES.has(id)) await suite(id)
+  if (SUITES.has('mysql')) await suite('mysql')
+  if (SUITES.has('mysql-delay')) {
+    const target = new URL(mysqlUrl())
+    const proxy = await delayProxy(target.hostname, Number(target.port || 3306), DELAY_MS)
+    process.env.BENCH_PROXY_PORT = String(proxy.port)
+    await suite('mysql-delay').finally(() => proxy.close())
+  }
+  if (SUITES.has('telemetry-mysql')) await suite('telemetry-mysql')
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3] as SuiteId, Number(process.argv[4]))
