@@ -7,13 +7,17 @@
  * the difference per transaction. `--repo` points at another checkout of dbscope (its `src/`), to compare before and
  * after a change. `--dialect mysql` runs it on MariaDB through mysql2. `--contender` picks what is counted: `scope`
  * (the default), `raw` (the hand-written driver: pg.Pool, or a mysql2 pool with START TRANSACTION … COMMIT),
- * `db.kysely` (the two statements as autocommit statements on `db.kysely`) or `kysely` (the same on bare Kysely).
+ * `db.kysely` (the two statements as autocommit statements on `db.kysely`), `kysely` (the same on bare Kysely) or
+ * `kysely.transaction` (bare Kysely's `transaction()` around them). `--als` runs each transaction inside
+ * `AsyncLocalStorage.run()`, as a scope does, to count what Node's async context costs the contender.
  *
  * @example
  * npx tsx bench/scope-instructions.ts                        # this checkout, PostgreSQL, N = 1500 (several minutes)
  * npx tsx bench/scope-instructions.ts --repo ../old --n 500  # another checkout
  * npx tsx bench/scope-instructions.ts --dialect mysql --contender raw --n 500
+ * npx tsx bench/scope-instructions.ts --dialect mysql --contender kysely.transaction --als
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { Kysely, MysqlDialect, PostgresDialect } from 'kysely'
@@ -31,8 +35,8 @@ const DB_NAME = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process.
 const WARM = 300
 
 type Dialect = 'postgres' | 'mysql'
-type ContenderName = 'scope' | 'raw' | 'db.kysely' | 'kysely'
-const CONTENDERS: readonly ContenderName[] = ['scope', 'raw', 'db.kysely', 'kysely']
+type ContenderName = 'scope' | 'raw' | 'db.kysely' | 'kysely' | 'kysely.transaction'
+const CONTENDERS: readonly ContenderName[] = ['scope', 'raw', 'db.kysely', 'kysely', 'kysely.transaction']
 
 function databaseUrl(dialect: Dialect): string {
   const u = new URL(dialect === 'mysql' ? MYSQL_URL : PG_URL)
@@ -63,15 +67,18 @@ async function dbscopeContender(repo: string, dialect: Dialect, autocommit: bool
   }
 }
 
-/** Bare Kysely, the two statements as autocommit statements: the peer of `db.kysely`. */
-function bareKysely(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
+/** Bare Kysely, the two statements as autocommit statements (the peer of `db.kysely`), or in `transaction()`. */
+function bareKysely(dialect: Dialect, transaction: boolean): { tx: Tx; close(): Promise<void> } {
   const url = databaseUrl(dialect)
   const dialectOf =
     dialect === 'mysql'
       ? new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 1 }) })
       : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
   const k = new Kysely<Acc>({ dialect: dialectOf })
-  return { tx: (id) => statements(k, id), close: () => k.destroy() }
+  return {
+    tx: transaction ? (id) => k.transaction().execute((t) => statements(t, id)) : (id) => statements(k, id),
+    close: () => k.destroy(),
+  }
 }
 
 function rawContender(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
@@ -110,14 +117,17 @@ function rawContender(dialect: Dialect): { tx: Tx; close(): Promise<void> } {
 }
 
 /** The measured process: WARM + n transactions at concurrency 1, by the contender. */
-async function child(repo: string, dialect: Dialect, contender: ContenderName, n: number): Promise<void> {
+async function child(repo: string, dialect: Dialect, contender: ContenderName, n: number, als: boolean): Promise<void> {
   const c =
     contender === 'raw'
       ? rawContender(dialect)
-      : contender === 'kysely'
-        ? bareKysely(dialect)
+      : contender === 'kysely' || contender === 'kysely.transaction'
+        ? bareKysely(dialect, contender === 'kysely.transaction')
         : await dbscopeContender(repo, dialect, contender === 'db.kysely')
-  for (let i = 0; i < WARM + n; i++) await c.tx(1 + (i % 100))
+  // --als: each transaction inside AsyncLocalStorage.run(), whose promise hook then runs for every promise (scopes need it).
+  const storage = new AsyncLocalStorage<object>()
+  const tx: Tx = als ? (id) => storage.run({}, () => c.tx(id)) : c.tx
+  for (let i = 0; i < WARM + n; i++) await tx(1 + (i % 100))
   await c.close()
 }
 
@@ -145,13 +155,13 @@ async function prepare(dialect: Dialect): Promise<void> {
 }
 
 /** Total instructions of one child process under callgrind. */
-function instructions(repo: string, dialect: Dialect, contender: ContenderName, n: number): number {
+function instructions(repo: string, dialect: Dialect, contender: ContenderName, n: number, als: boolean): number {
   const r = spawnSync(
     'valgrind',
     [
       '--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null',
       // One thread and V8's predictable mode: without them the garbage collector's timing moves a count by percents.
-      process.execPath, '--single-threaded', '--predictable', '--import', 'tsx', import.meta.filename, '--child', repo, dialect, contender, String(n),
+      process.execPath, '--single-threaded', '--predictable', '--import', 'tsx', import.meta.filename, '--child', repo, dialect, contender, String(n), String(als),
     ],
     { encoding: 'utf8', cwd: resolve(import.meta.dirname, '..'), env: { ...process.env, BENCH_DB: DB_NAME } },
   )
@@ -161,7 +171,7 @@ function instructions(repo: string, dialect: Dialect, contender: ContenderName, 
 }
 
 if (args[0] === '--child') {
-  await child(args[1]!, args[2] as Dialect, args[3] as ContenderName, Number(args[4]))
+  await child(args[1]!, args[2] as Dialect, args[3] as ContenderName, Number(args[4]), args[5] === 'true')
 } else {
   const repo = resolve(arg('repo', resolve(import.meta.dirname, '..')))
   const n = Number(arg('n', '1500'))
@@ -170,9 +180,11 @@ if (args[0] === '--child') {
   const contender: ContenderName = CONTENDERS.includes(picked) ? picked : 'scope'
   await prepare(dialect)
   // The empty run first, so that tsx's transform cache is warm for both runs alike.
-  instructions(repo, dialect, contender, 0)
-  const base = instructions(repo, dialect, contender, 0)
-  const total = instructions(repo, dialect, contender, n)
-  const who = contender === 'raw' ? `raw ${dialect === 'mysql' ? 'mysql2' : 'pg'}` : contender === 'kysely' ? 'bare Kysely' : `${repo} ${contender}`
+  const als = args.includes('--als')
+  instructions(repo, dialect, contender, 0, als)
+  const base = instructions(repo, dialect, contender, 0, als)
+  const total = instructions(repo, dialect, contender, n, als)
+  const named = contender === 'raw' ? `raw ${dialect === 'mysql' ? 'mysql2' : 'pg'}` : contender.startsWith('kysely') ? `bare ${contender}` : `${repo} ${contender}`
+  const who = als ? `${named} in AsyncLocalStorage.run()` : named
   console.log(`${who} (${dialect}): ${((total - base) / n / 1e6).toFixed(3)} M instructions per transaction (${n} transactions; process ${(base / 1e9).toFixed(2)} G without them)`)
 }
