@@ -19,6 +19,7 @@ export type DbscopeErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'FOREIGN_CONNECTION'
   | 'POOLER_UNSUPPORTED'
+  | 'TRANSACTION_CONTROL'
   | 'VALUE_PARSE'
   | 'STREAM_ACTIVE'
   | 'TOO_MANY_PARAMETERS'
@@ -157,6 +158,17 @@ export class ForeignConnectionError extends DbscopeError {
 export class PoolerUnsupportedError extends DbscopeError {
   constructor(message: string) {
     super('POOLER_UNSUPPORTED', message)
+  }
+}
+
+/**
+ * A statement of the application's would open or end a transaction by itself (`BEGIN`, `COMMIT`, `ROLLBACK`,
+ * `XA START`, …): on `db.kysely` it would leave a pooled connection inside a transaction that later statements join
+ * and nobody commits; in a scope it would end the scope's transaction early. Raised before the statement is sent.
+ */
+export class TransactionControlError extends DbscopeError {
+  constructor(message: string) {
+    super('TRANSACTION_CONTROL', message)
   }
 }
 

@@ -36,6 +36,7 @@ export {
   TransactionAbortedError,
   ForeignConnectionError,
   PoolerUnsupportedError,
+  TransactionControlError,
   ValueParseError,
   StreamActiveError,
   TooManyParametersError,

@@ -44,27 +44,27 @@ export class SourceDriver<C extends DatabaseConnection> implements Driver {
   }
 
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    for (const s of this.#source.beginSql(settings)) await c.executeQuery(CompiledQuery.raw(s))
+    for (const s of this.#source.beginSql(settings)) await own(c, CompiledQuery.raw(s))
   }
 
   async commitTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(COMMIT)
+    await own(c, COMMIT)
   }
 
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(ROLLBACK)
+    await own(c, ROLLBACK)
   }
 
   async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await c.executeQuery(savepointCommand('savepoint', name, compile))
+    await own(c, savepointCommand('savepoint', name, compile))
   }
 
   async rollbackToSavepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await c.executeQuery(savepointCommand('rollback to', name, compile))
+    await own(c, savepointCommand('rollback to', name, compile))
   }
 
   async releaseSavepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await c.executeQuery(savepointCommand('release savepoint', name, compile))
+    await own(c, savepointCommand('release savepoint', name, compile))
   }
 
   async releaseConnection(c: DatabaseConnection): Promise<void> {
@@ -74,6 +74,15 @@ export class SourceDriver<C extends DatabaseConnection> implements Driver {
   destroy(): Promise<void> {
     return this.#source.destroy()
   }
+}
+
+/**
+ * Runs a transaction statement of Kysely's `transaction()` as dbscope's own (see EngineConnection.executeQuery's
+ * `own`), so that it is not refused as an application's BEGIN or COMMIT would be. A connection without the flag
+ * ignores the extra argument.
+ */
+function own(c: DatabaseConnection, q: CompiledQuery): Promise<unknown> {
+  return (c as { executeQuery(q: CompiledQuery, own: boolean): Promise<unknown> }).executeQuery(q, true)
 }
 
 /**

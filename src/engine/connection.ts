@@ -12,6 +12,7 @@ import type { Statement } from '../dialects/dialect.js'
 import { queryThenInTurn } from '../dialects/query-then.js'
 import { poolerError } from '../pooler.js'
 import { sessionChange } from '../session-state.js'
+import { transactionControl, transactionControlError } from '../transaction-control.js'
 import type { Engine } from './engine.js'
 
 export class EngineConnection implements DatabaseConnection {
@@ -39,8 +40,8 @@ export class EngineConnection implements DatabaseConnection {
   }
 
   /**
-   * Runs `q`. `own`: a statement of dbscope's own that it undoes itself before the connection goes back (a scope's
-   * settings and role on MySQL, and their reset), so it does not mark the connection for the pool's reset.
+   * Runs `q`. `own`: a statement of dbscope's own (a transaction statement; a scope's settings and role on MySQL,
+   * and their reset), which is neither refused nor marks the connection for the pool's reset.
    */
   executeQuery<R>(q: CompiledQuery, own = false): Promise<QueryResult<R>> {
     const refused = this.#note(q, own)
@@ -79,15 +80,19 @@ export class EngineConnection implements DatabaseConnection {
 
   /**
    * Records `q` as the last statement, and marks the connection for a reset when `q` changes its session; a
-   * rejection when nothing may run on the connection any more (dispose() cut it), or when `q` changes the session
-   * behind a transaction pooler (no reset of ours could reach the clients it would leak into).
+   * rejection when nothing may run on the connection any more (dispose() cut it), when `q` opens or ends a
+   * transaction itself (see transaction-control.ts), or when `q` changes the session behind a transaction pooler (no
+   * reset of ours could reach the clients it would leak into).
    */
   #note(q: CompiledQuery, own = false): Promise<never> | undefined {
     const checkout = this.checkout
     checkout.lastSql = q.sql
     if (checkout.cut) return Promise.reject(this.#engine.cutError())
     if (own) return undefined
-    const change = sessionChange(q.sql, this.#engine.driver.name)
+    const dialect = this.#engine.driver.name
+    const control = transactionControl(q.sql, dialect)
+    if (control !== undefined) return Promise.reject(transactionControlError(control))
+    const change = sessionChange(q.sql, dialect)
     if (change === undefined) return undefined
     if (this.#engine.config.pooler) return Promise.reject(poolerError(change))
     if (change.undo !== 'none' && checkout.session !== 'discard') checkout.session = change.undo
