@@ -15,7 +15,7 @@ import { queryThenInTurn } from '../query-then.js'
 import { isMysqlConnectionError } from './errors.js'
 import { canPipeline, sendPipelined, type PipelinedStatement, type QueryCallback } from './mysql2-internals.js'
 import { streamRows } from './stream.js'
-import { convertRows, type ColumnConverters } from './values.js'
+import { convertResult, type ColumnConverters } from './values.js'
 
 /** mysql2's CLIENT_IGNORE_SPACE capability flag. */
 const IGNORE_SPACE = 0x100
@@ -122,7 +122,7 @@ export class MysqlConnection implements RawConnection {
         return
       }
       try {
-        if (Array.isArray(result)) convertRows(result, this.#converters(fields))
+        convertResult(result, fields, this.#converters)
       } catch (convertError) {
         reject(convertError)
         return

@@ -87,3 +87,24 @@ export function convertRows(rows: unknown[], converters: Map<string, Convert> | 
     }
   }
 }
+
+/**
+ * Converts the rows of a statement's result in place. A statement with several results (a `CALL` of a procedure that
+ * selects, MariaDB's `BEGIN NOT ATOMIC … END`) answers with an array of them, rows and OK headers, and an array of
+ * their fields (undefined for a header): each result set is converted with its own fields, and the shape is kept,
+ * as Kysely's own MysqlDriver returns it.
+ */
+export function convertResult(result: unknown, fields: unknown, converters: ColumnConverters): void {
+  if (!Array.isArray(result)) return
+  const each = fields as readonly (readonly FieldPacket[] | FieldPacket | undefined)[] | undefined
+  const first = each?.[0]
+  // One result set: its fields are FieldPacket objects (a result without columns needs no conversion either way).
+  if (first !== undefined && !Array.isArray(first)) {
+    convertRows(result, converters(fields as readonly FieldPacket[] | undefined))
+    return
+  }
+  result.forEach((r, i) => {
+    const own = each?.[i]
+    if (Array.isArray(r) && Array.isArray(own)) convertRows(r, converters(own))
+  })
+}
