@@ -36,13 +36,17 @@ const BENCH_DB = /^[a-z_][a-z0-9_]*$/.test(process.env.BENCH_DB ?? '') ? process
 const SECONDS = Number(process.env.SECONDS ?? 1.5)
 const WARM_MAX_SECONDS = 8
 
-function withDatabase(url: string, db: string, params = ''): string {
+function withDatabase(url: string, db: string): string {
   const u = new URL(url)
   u.pathname = `/${db}`
-  return u.toString() + params
+  return u.toString()
 }
 
-async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
+const pgUrl = () => withDatabase(PG_URL, BENCH_DB)
+const pgOffUrl = () => `${pgUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`
+const mysqlUrl = () => withDatabase(MYSQL_URL, BENCH_DB)
+
+async function prepare(kind: 'pg' | 'mysql'): Promise<void> {
   const rows = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 0)`).join(',')
   if (kind === 'pg') {
     const admin = new pg.Client({ connectionString: PG_URL })
@@ -50,15 +54,14 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
     const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [BENCH_DB])
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${BENCH_DB}`)
     await admin.end()
-    const url = withDatabase(PG_URL, BENCH_DB)
-    const c = new pg.Client({ connectionString: url })
+    const c = new pg.Client({ connectionString: pgUrl() })
     await c.connect()
     await c.query('DROP TABLE IF EXISTS bench_accounts')
     await c.query('CREATE TABLE bench_accounts (id int PRIMARY KEY, balance int NOT NULL)')
     await c.query(`INSERT INTO bench_accounts (id, balance) VALUES ${rows}`)
     await c.query('VACUUM ANALYZE bench_accounts')
     await c.end()
-    return url
+    return
   }
   const c = mysql.createConnection({ uri: MYSQL_URL }).promise()
   await c.query(`CREATE DATABASE IF NOT EXISTS ${BENCH_DB}`)
@@ -66,7 +69,6 @@ async function prepare(kind: 'pg' | 'mysql'): Promise<string> {
   await c.query(`CREATE TABLE ${BENCH_DB}.bench_accounts (id int PRIMARY KEY, balance int NOT NULL) ENGINE=InnoDB`)
   await c.query(`INSERT INTO ${BENCH_DB}.bench_accounts (id, balance) VALUES ${rows}`)
   await c.end()
-  return withDatabase(MYSQL_URL, BENCH_DB)
 }
 
 interface Sample {
@@ -106,10 +108,6 @@ type SuiteId = 'pg' | 'pg-off' | 'telemetry-pg' | 'mysql' | 'mysql-delay' | 'tel
 /** Each way, in the mysql-delay suite (see delay-proxy.ts). */
 const DELAY_MS = 1
 
-const pgUrl = () => withDatabase(PG_URL, BENCH_DB)
-const pgOffUrl = () => `${pgUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`
-const mysqlUrl = () => withDatabase(MYSQL_URL, BENCH_DB)
-
 function scopeSpecs(url: string): Spec[] {
   return (['builders', 'sql', 'current', 'settings'] as const).map((v) => ({ name: SCOPE_NAMES[v], make: () => scope(url, v) }))
 }
@@ -129,35 +127,22 @@ async function suiteOf(id: SuiteId): Promise<{ title: string; specs: Spec[] }> {
       return { title: 'PostgreSQL, synchronous_commit = off', specs: pgSuite(pgOffUrl()) }
     case 'telemetry-pg':
       return { title: 'Telemetry cost, PostgreSQL, synchronous_commit = off (ratio to telemetry off)', specs: await telemetrySpecs(pgOffUrl(), POOL, workload) }
-    case 'mysql': {
-      const url = mysqlUrl()
-      const baseline: Spec[] = process.env.BASELINE_SRC ? [{ name: 'db.scope, baseline', make: () => baselineScope(url) }] : []
-      return {
-        title: 'MariaDB (mysql2)',
-        specs: [
-          { name: 'raw mysql2 pool', make: () => rawMysql(url) },
-          { name: 'Kysely transaction()', make: () => kysely('mysql', url) },
-          { name: 'Drizzle transaction()', make: () => drizzleMysql(url) },
-          ...scopeSpecs(url),
-          ...baseline,
-          { name: 'raw mysql2, autocommit=0', make: () => rawMysql(url, true) },
-        ],
-      }
-    }
+    case 'mysql':
     case 'mysql-delay': {
-      // The parent starts the proxy and passes its port on to each contender's process.
-      const u = new URL(mysqlUrl())
-      u.port = process.env.BENCH_PROXY_PORT ?? u.port
-      const url = u.toString()
+      const url = new URL(mysqlUrl())
+      // mysql-delay: the parent starts the proxy and passes its port on to each contender's process.
+      if (id === 'mysql-delay') url.port = process.env.BENCH_PROXY_PORT ?? url.port
+      const u = url.toString()
+      const baseline: Spec[] = process.env.BASELINE_SRC ? [{ name: 'db.scope, baseline', make: () => baselineScope(u) }] : []
       return {
-        title: `MariaDB (mysql2) through a proxy that delays each way by ${DELAY_MS} ms`,
+        title: id === 'mysql' ? 'MariaDB (mysql2)' : `MariaDB (mysql2) through a proxy that delays each way by ${DELAY_MS} ms`,
         specs: [
-          { name: 'raw mysql2 pool', make: () => rawMysql(url) },
-          { name: 'Kysely transaction()', make: () => kysely('mysql', url) },
-          { name: 'Drizzle transaction()', make: () => drizzleMysql(url) },
-          { name: SCOPE_NAMES.builders, make: () => scope(url) },
-          { name: SCOPE_NAMES.settings, make: () => scope(url, 'settings') },
-          { name: 'raw mysql2, autocommit=0', make: () => rawMysql(url, true) },
+          { name: 'raw mysql2 pool', make: () => rawMysql(u) },
+          { name: 'Kysely transaction()', make: () => kysely('mysql', u) },
+          { name: 'Drizzle transaction()', make: () => drizzleMysql(u) },
+          ...scopeSpecs(u),
+          ...baseline,
+          { name: 'raw mysql2, autocommit=0', make: () => rawMysql(u, true) },
         ],
       }
     }

@@ -37,7 +37,7 @@ export function transactionControl(sql: string, dialect: DialectName): string | 
 /** The refusal of an application's transaction statement: what to use instead. */
 export function transactionControlError(keyword: string): TransactionControlError {
   return new TransactionControlError(
-    `${keyword} is not sent: a transaction is opened and ended by dbscope, not by a statement of its own. ` +
+    `${keyword} was not sent: dbscope opens and ends transactions itself. ` +
       'Use db.scope(async (tx) => …), or db.kysely.transaction() / startTransaction(), and tx.savepoint() inside one.',
   )
 }
